@@ -48,8 +48,11 @@ export interface WatchOptions {
   onError?(err: Error): void;
 }
 
+/** FutureRevision: a list asked to read at a revision the store has not reached yet (currentRevision says where it is). */
+export type StoreErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'Closed';
+
 export class StoreError extends Error {
-  constructor(readonly code: 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'Closed', message: string, readonly currentRevision?: number) {
+  constructor(readonly code: StoreErrorCode, message: string, readonly currentRevision?: number) {
     super(message);
     this.name = 'StoreError';
   }
