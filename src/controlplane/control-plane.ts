@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { ensurePki } from '../apiserver/pki.js';
+import { startApiServer } from '../apiserver/server.js';
+import { ApiClient } from '../client/api-client.js';
+import { writeKubeconfig } from '../client/kubeconfig.js';
+import { startCompactor } from '../store/compactor.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { startControllerManager, type ControllerManager } from './controller-manager.js';
+
+export interface ControlPlaneOptions {
+  /** Holds state.db, pki/ and admin.kubeconfig. */
+  dataDir: string;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on; default 6443; 0 picks a free one. */
+  port?: number;
+  logger?: Logger;
+  /** Run the built-in controllers (garbage collector, namespace); default true. */
+  controllers?: boolean;
+  /** Extra names/addresses for the serving certificate (e.g. the machine's public address). */
+  extraSans?: string[];
+  /** ClusterIP range for Services; the API server's default when omitted. */
+  serviceClusterIpRange?: string;
+}
+
+export interface ControlPlane {
+  /** The URL clients should use (https://127.0.0.1:PORT when listening on every address). */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Admin kubeconfig written on start. */
+  kubeconfigPath: string;
+  /** An admin client for in-process components (talks HTTPS to the API server like any other client). */
+  client: ApiClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The control plane in one process: SQLite store → API server (HTTPS, bearer tokens) → admin kubeconfig →
+ * controllers, which reach the API server only through that kubeconfig.
+ */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const logger = options.logger ?? pino({ level: 'info' });
+  const dataDir = resolve(options.dataDir);
+  const host = options.host ?? '127.0.0.1';
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const closers: Array<() => Promise<void> | void> = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.splice(0).reverse()) {
+      try {
+        await closer();
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'error during shutdown');
+      }
+    }
+  };
+
+  try {
+    const store = await openSqliteStore(join(dataDir, 'state.db'));
+    closers.push(() => store.close());
+    const compactor = startCompactor(store, { onError: (err) => logger.warn({ err: err.message }, 'compaction failed') });
+    closers.push(() => compactor.stop());
+
+    const pki = await ensurePki(join(dataDir, 'pki'), { hosts: [host, ...(options.extraSans ?? [])] });
+    const tokens = new Map([[pki.adminToken, { username: 'admin', groups: ['system:masters', 'system:authenticated'] }]]);
+    const server = await startApiServer({
+      store, host, port: options.port ?? 6443,
+      tls: { cert: pki.servingCertPem, key: pki.servingKeyPem },
+      tokens, logger: logger.child({ component: 'apiserver' }),
+      serviceClusterIpRange: options.serviceClusterIpRange,
+    });
+    closers.push(() => server.close());
+
+    const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const url = `https://${clientHost}:${server.port}`;
+    const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
+    writeKubeconfig(kubeconfigPath, { server: url, caData: pki.caCertPem, token: pki.adminToken });
+
+    const client = ApiClient.fromKubeconfig(kubeconfigPath, { userAgent: 'stratus-controller-manager' });
+    closers.push(() => client.close());
+    let manager: ControllerManager | undefined;
+    if (options.controllers ?? true) {
+      manager = await startControllerManager(client, logger.child({ component: 'controller-manager' }));
+      closers.push(() => manager?.stop());
+    }
+    logger.info({ url, dataDir }, 'control plane ready');
+    return { url, port: server.port, dataDir, kubeconfigPath, client, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
