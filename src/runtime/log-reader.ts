@@ -1,0 +1,211 @@
+// Reads CRI-format container logs ("<RFC3339Nano> <stream> <P|F> <content>") across rotated files
+// (`<path>.N` … `<path>.1`, then `<path>`), with the options `kubectl logs` has.
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface LogEntry {
+  /** RFC3339Nano timestamp as written by the shim. */
+  timestamp: string;
+  stream: LogStream;
+  /** One full line without its newline (partial P records are joined). */
+  content: string;
+}
+
+export interface ReadLogsOptions {
+  /** Keep reading appended lines until `signal` aborts or `isFinished()` says the writer is gone. */
+  follow?: boolean;
+  /** Only the last N lines (before following). */
+  tail?: number;
+  sinceTime?: Date;
+  /** Prefix each line with its timestamp (like `kubectl logs --timestamps`). */
+  timestamps?: boolean;
+  /** Stop after this many bytes of output. */
+  limitBytes?: number;
+  stream?: LogStream | 'all';
+  signal?: AbortSignal;
+  /** Follow ends once this returns true and the file has been read to its end (e.g. the container exited). */
+  isFinished?: () => boolean | Promise<boolean>;
+  /** Rotated files to look for (default 5, like the runtime's default). */
+  maxFiles?: number;
+  pollIntervalMs?: number;
+}
+
+export interface ParsedLogLine {
+  timestamp: string;
+  stream: LogStream;
+  partial: boolean;
+  content: string;
+}
+
+export function parseCriLogLine(line: string): ParsedLogLine | undefined {
+  const a = line.indexOf(' ');
+  const b = line.indexOf(' ', a + 1);
+  const c = line.indexOf(' ', b + 1);
+  if (a < 0 || b < 0) return undefined;
+  const stream = line.slice(a + 1, b);
+  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
+  return {
+    timestamp: line.slice(0, a),
+    stream,
+    partial: tag === 'P',
+    content: c < 0 ? '' : line.slice(c + 1),
+  };
+}
+
+/** Joins partial records into whole lines, per stream. */
+class LineAssembler {
+  private readonly pending = new Map<LogStream, ParsedLogLine>();
+
+  push(rec: ParsedLogLine): LogEntry | undefined {
+    const prev = this.pending.get(rec.stream);
+    const content = prev ? prev.content + rec.content : rec.content;
+    const timestamp = prev ? prev.timestamp : rec.timestamp;
+    if (rec.partial) {
+      this.pending.set(rec.stream, { ...rec, content, timestamp });
+      return undefined;
+    }
+    this.pending.delete(rec.stream);
+    return { timestamp, stream: rec.stream, content };
+  }
+
+  /** Trailing partial lines (a process that exited without a final newline). */
+  flush(): LogEntry[] {
+    const out = [...this.pending.values()].map(({ timestamp, stream, content }) => ({ timestamp, stream, content }));
+    this.pending.clear();
+    return out;
+  }
+}
+
+function rotatedPaths(path: string, maxFiles: number): string[] {
+  const paths: string[] = [];
+  for (let i = Math.max(maxFiles, 2) - 1; i >= 1; i--) paths.push(`${path}.${i}`);
+  paths.push(path);
+  return paths;
+}
+
+function wanted(entry: LogEntry, options: ReadLogsOptions): boolean {
+  if (options.stream && options.stream !== 'all' && entry.stream !== options.stream) return false;
+  if (options.sinceTime && Date.parse(entry.timestamp) < options.sinceTime.getTime()) return false;
+  return true;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Yields parsed log entries; see readLogs for formatted text. */
+export async function* readLogEntries(path: string, options: ReadLogsOptions = {}): AsyncGenerator<LogEntry> {
+  const assembler = new LineAssembler();
+  const backlog: LogEntry[] = [];
+  const files = rotatedPaths(path, options.maxFiles ?? 5);
+  // Whole rotated files first; the current file is then read incrementally (and followed).
+  for (const file of files.slice(0, -1)) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    for (const line of text.split('\n')) {
+      const rec = line ? parseCriLogLine(line) : undefined;
+      const entry = rec && assembler.push(rec);
+      if (entry && wanted(entry, options)) backlog.push(entry);
+    }
+  }
+
+  let handle: FileHandle | undefined;
+  let inode = 0;
+  let position = 0;
+  let carry = '';
+  const openCurrent = async (): Promise<boolean> => {
+    try {
+      handle = await open(path, 'r');
+      inode = (await handle.stat()).ino;
+      position = 0;
+      carry = '';
+      return true;
+    } catch {
+      handle = undefined;
+      return false;
+    }
+  };
+  const buffer = Buffer.alloc(256 * 1024);
+  /** Reads what is new in the current file; returns the complete entries. */
+  const readNew = async (): Promise<LogEntry[]> => {
+    const out: LogEntry[] = [];
+    if (!handle) return out;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const lines = (carry + buffer.toString('utf8', 0, bytesRead)).split('\n');
+      carry = lines.pop() ?? '';
+      for (const line of lines) {
+        const rec = line ? parseCriLogLine(line) : undefined;
+        const entry = rec && assembler.push(rec);
+        if (entry && wanted(entry, options)) out.push(entry);
+      }
+    }
+    return out;
+  };
+
+  try {
+    await openCurrent();
+    backlog.push(...(await readNew()));
+    if (!options.follow) backlog.push(...assembler.flush().filter((e) => wanted(e, options)));
+    const first = options.tail !== undefined && options.tail >= 0 ? backlog.slice(Math.max(0, backlog.length - options.tail)) : backlog;
+    for (const entry of first) yield entry;
+    if (!options.follow) return;
+
+    const interval = options.pollIntervalMs ?? 200;
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const fresh = await readNew();
+      for (const entry of fresh) yield entry;
+      // Rotated away? Finish the old file (done above), then switch to the new one.
+      const current = await stat(path).catch(() => undefined);
+      if (current && current.ino !== inode) {
+        await handle?.close();
+        await openCurrent();
+        continue;
+      }
+      if (!handle && current) {
+        await openCurrent();
+        continue;
+      }
+      if (fresh.length === 0) {
+        if (options.isFinished && (await options.isFinished())) {
+          for (const entry of await readNew()) yield entry;
+          for (const entry of assembler.flush()) if (wanted(entry, options)) yield entry;
+          return;
+        }
+        await sleep(interval, options.signal);
+      }
+    }
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Formats entries like `kubectl logs`: "content\n", or "timestamp content\n" with timestamps. */
+export async function* readLogs(path: string, options: ReadLogsOptions = {}): AsyncGenerator<string> {
+  let budget = options.limitBytes ?? Infinity;
+  for await (const entry of readLogEntries(path, options)) {
+    let text = options.timestamps ? `${entry.timestamp} ${entry.content}\n` : `${entry.content}\n`;
+    const size = Buffer.byteLength(text);
+    if (size > budget) {
+      text = Buffer.from(text).subarray(0, budget).toString('utf8');
+      if (text) yield text;
+      return;
+    }
+    budget -= size;
+    yield text;
+    if (budget === 0) return;
+  }
+}
