@@ -227,8 +227,11 @@ export class SqliteStore implements Store {
     const range = (column: string) =>
       `${column} >= @prefix${bounded ? ` AND ${column} < @end` : ''}${paged ? ` AND ${column} > @after` : ''}`;
     const sql = fromHistory
-      ? `SELECT ${KV_COLUMNS} FROM (SELECT key, max(revision) AS revision FROM log WHERE ${range('key')} AND revision <= @rev GROUP BY key) m
-         JOIN log l ON l.revision = m.revision WHERE l.deleted = 0 ORDER BY m.key LIMIT @limit`
+      ? // Walks (key, revision) in key order, keeping each key's newest version at @rev, so LIMIT stops the walk early.
+        `SELECT ${KV_COLUMNS} FROM log l WHERE ${range('l.key')} AND l.revision <= @rev
+           AND l.revision = (SELECT max(x.revision) FROM log x WHERE x.key = l.key AND x.revision <= @rev)
+           AND l.deleted = 0
+         ORDER BY l.key LIMIT @limit`
       : `SELECT ${KV_COLUMNS} FROM current c JOIN log l ON l.revision = c.revision WHERE ${range('c.key')} ORDER BY c.key LIMIT @limit`;
     statement = this.db.prepare(sql);
     this.queries.set(name, statement);
