@@ -1,0 +1,5 @@
+export * from './bridge-network.js';
+export * from './cni.js';
+export * from './netns.js';
+export * from './host-routes.js';
+export * from './errors.js';
