@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { openSqliteStore, type SqliteStoreOptions } from '../src/store/sqlite-store.js';
 import type { KeyValue, Store, WatchEvent } from '../src/store/store.js';
 
@@ -61,6 +62,25 @@ async function watchLatency(store: Store, watchers: number, writes: number, valu
   return { medianMs: latencies[Math.floor(latencies.length / 2)]!, p99Ms: latencies[Math.floor(latencies.length * 0.99)]! };
 }
 
+/** In-run baseline: bare better-sqlite3 inserts of the same rows, same WAL settings, 64 rows per transaction. */
+function bareSqliteInserts(path: string, count: number, value: string): number {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    const insert = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?)');
+    const insertMany = db.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++) insert.run(podKey(i), value);
+    });
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < count; i += DEFAULT_CONCURRENCY) insertMany(i, Math.min(count, i + DEFAULT_CONCURRENCY));
+    return count / secondsSince(started);
+  } finally {
+    db.close();
+  }
+}
+
 async function inWindows(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < count; start += concurrency) {
     const batch: Promise<unknown>[] = [];
@@ -104,6 +124,7 @@ async function main(): Promise<void> {
         `watch delivery to 100 watchers: median ${latency.medianMs.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms`);
     };
     console.log(`store-raw: ${count} keys, ${valueSize}-byte values; target for the API server baseline: creates/s well above 20,000`);
+    console.log(`baseline         bare better-sqlite3 inserts/s ${fmt(bareSqliteInserts(join(dir, 'bare.db'), count, value))} (one key-value table, 64 rows per transaction)`);
     await run('sync=normal', { synchronous: 'normal' });
     await run('sync=full', { synchronous: 'full' });
   } finally {
