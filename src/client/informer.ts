@@ -42,6 +42,7 @@ export class Informer<T extends Resource = KubeObject> {
   private readonly syncWaiters = new Set<() => void>();
   private readonly logger: Logger;
   private resourceVersion = '';
+  private counts = { lists: 0, watches: 0 };
   private synced = false;
   private running = false;
   private stopped = false;
@@ -103,6 +104,11 @@ export class Informer<T extends Resource = KubeObject> {
   /** The resourceVersion of the last list, event or bookmark seen. */
   lastSyncResourceVersion(): string {
     return this.resourceVersion;
+  }
+
+  /** How many lists and watches this informer has made (a list after the first means a relist). */
+  stats(): { lists: number; watches: number } {
+    return { ...this.counts };
   }
 
   get(key: string): T | undefined {
@@ -167,6 +173,7 @@ export class Informer<T extends Resource = KubeObject> {
     const list = await this.client.list<T>(this.ref, {
       namespace: this.options.namespace, labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector,
     });
+    this.counts.lists += 1;
     if (this.stopped) return;
     this.replace(list.items);
     this.resourceVersion = list.metadata.resourceVersion ?? '';
@@ -178,12 +185,14 @@ export class Informer<T extends Resource = KubeObject> {
   }
 
   private async watchOnce(): Promise<void> {
-    const jitter = Math.floor(Math.random() * 60);
+    const timeout = this.options.watchTimeoutSeconds ?? 300;
+    const jitter = Math.floor(Math.random() * timeout * 0.2);
     this.watch = this.client.watch<T>(this.ref, {
       namespace: this.options.namespace, labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector,
       resourceVersion: this.resourceVersion, allowWatchBookmarks: true,
-      timeoutSeconds: (this.options.watchTimeoutSeconds ?? 300) + jitter,
+      timeoutSeconds: timeout + jitter,
     }, (event) => this.onWatchEvent(event));
+    this.counts.watches += 1;
     if (this.stopped) this.watch.abort();
     await this.watch.done;
   }

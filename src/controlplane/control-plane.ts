@@ -7,6 +7,7 @@ import { ApiClient } from '../client/api-client.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { startCompactor } from '../store/compactor.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import { startControllerManager, type ControllerManager } from './controller-manager.js';
 
 export interface ControlPlaneOptions {
@@ -34,6 +35,8 @@ export interface ControlPlane {
   kubeconfigPath: string;
   /** An admin client for in-process components (talks HTTPS to the API server like any other client). */
   client: ApiClient;
+  /** The store under the API server (for tests and benchmarks: e.g. compaction); components never use it. */
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -87,7 +90,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       closers.push(() => manager?.stop());
     }
     logger.info({ url, dataDir }, 'control plane ready');
-    return { url, port: server.port, dataDir, kubeconfigPath, client, close };
+    return { url, port: server.port, dataDir, kubeconfigPath, client, store, close };
   } catch (err) {
     await close();
     throw err;
