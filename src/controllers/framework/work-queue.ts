@@ -52,7 +52,6 @@ export class WorkQueue<K = string> {
       this.delayed.delete(key);
       this.add(key);
     }, delayMs);
-    timer.unref();
     this.delayed.set(key, { at, timer });
   }
 
