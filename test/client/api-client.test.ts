@@ -48,6 +48,9 @@ test('errors arrive as ApiError with the Status reason', async () => {
   const current = await client.get(CONFIGMAPS, 'one', { namespace: ns });
   await client.update(CONFIGMAPS, { ...current, data: { a: '2' } });
   await assert.rejects(client.update(CONFIGMAPS, { ...current, data: { a: '3' } }), (err: unknown) => err instanceof ApiError && err.code === 409 && err.reason === 'Conflict');
+});
+
+test('an invalid object is a 422 whose causes name the field', async () => {
   await assert.rejects(
     client.create(DEPLOYMENTS, { metadata: { name: 'bad', namespace: ns }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c' }] } } } } as never),
     (err: unknown) => err instanceof ApiError && err.code === 422 && err.reason === 'Invalid'
