@@ -6,3 +6,4 @@ export * from './exec.js';
 export * from './log-reader.js';
 export * from './cgroup-stats.js';
 export { ensureShimBinary, SHIM_BINARY, ShimBuildError } from './shim-binary.js';
+export * from './pod-namespaces.js';

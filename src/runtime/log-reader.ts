@@ -123,9 +123,9 @@ export async function* readLogEntries(path: string, options: ReadLogsOptions = {
   let inode = 0;
   let position = 0;
   let carry = '';
-  const openCurrent = async (): Promise<boolean> => {
+  const openFile = async (file: string): Promise<boolean> => {
     try {
-      handle = await open(path, 'r');
+      handle = await open(file, 'r');
       inode = (await handle.stat()).ino;
       position = 0;
       carry = '';
@@ -134,6 +134,25 @@ export async function* readLogEntries(path: string, options: ReadLogsOptions = {
       handle = undefined;
       return false;
     }
+  };
+  const openCurrent = () => openFile(path);
+  /** The file written after ours: ours may have been rotated more than once since we last looked. */
+  const newerThanOurs = async (): Promise<string> => {
+    for (let k = 1; k < files.length; k++) {
+      const st = await stat(`${path}.${k}`).catch(() => undefined);
+      if (st?.ino === inode) return k === 1 ? path : `${path}.${k - 1}`;
+    }
+    return path; // ours is gone (rotated out): continue with the current file
+  };
+  /** Moves to the next file if ours was rotated away; true when it did. */
+  const advance = async (): Promise<boolean> => {
+    const current = await stat(path).catch(() => undefined);
+    if (!handle) return current ? openCurrent() : false;
+    if (!current || current.ino === inode) return false;
+    const next = await newerThanOurs();
+    await handle.close();
+    await openFile(next);
+    return true;
   };
   const buffer = Buffer.alloc(256 * 1024);
   /** Reads what is new in the current file; returns the complete entries. */
@@ -168,25 +187,17 @@ export async function* readLogEntries(path: string, options: ReadLogsOptions = {
       if (options.signal?.aborted) return;
       const fresh = await readNew();
       for (const entry of fresh) yield entry;
-      // Rotated away? Finish the old file (done above), then switch to the new one.
-      const current = await stat(path).catch(() => undefined);
-      if (current && current.ino !== inode) {
-        await handle?.close();
-        await openCurrent();
-        continue;
-      }
-      if (!handle && current) {
-        await openCurrent();
-        continue;
-      }
-      if (fresh.length === 0) {
-        if (options.isFinished && (await options.isFinished())) {
+      if (fresh.length) continue;
+      if (await advance()) continue;
+      if (options.isFinished && (await options.isFinished())) {
+        // The writer is gone: read to the end, through any rotation we have not followed yet.
+        do {
           for (const entry of await readNew()) yield entry;
-          for (const entry of assembler.flush()) if (wanted(entry, options)) yield entry;
-          return;
-        }
-        await sleep(interval, options.signal);
+        } while (await advance());
+        for (const entry of assembler.flush()) if (wanted(entry, options)) yield entry;
+        return;
       }
+      await sleep(interval, options.signal);
     }
   } finally {
     await handle?.close();
