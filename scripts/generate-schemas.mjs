@@ -9,7 +9,9 @@ import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const typesDir = join(root, 'node_modules', 'kubernetes-types');
-const outFile = join(root, 'src', 'api', 'schema', 'definitions.json');
+// `--out FILE` writes elsewhere (the tests use it to check that the committed file is current).
+const outArg = process.argv.indexOf('--out');
+const outFile = outArg > 0 ? process.argv[outArg + 1] : join(root, 'src', 'api', 'schema', 'definitions.json');
 
 /** kubernetes-types module (path without .d.ts) → upstream definition-name prefix. */
 const modules = {
@@ -248,7 +250,7 @@ function convertInterface(ctx, declaration, definition) {
     const schema = withDescription(schemaOf(ctx, member.type, definition, name), jsDocText(member));
     applyListMetadata(definition, name, schema, schema.items?.$ref !== undefined);
     properties[name] = schema;
-    if (!member.questionToken && name !== 'apiVersion' && name !== 'kind') required.push(name);
+    if (!member.questionToken) required.push(name);
   }
   if (Object.keys(properties).length > 0) node.properties = properties;
   if (required.length > 0) node.required = required;
