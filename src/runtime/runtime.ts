@@ -319,18 +319,9 @@ export class ContainerRuntime {
     return runExec({ runc: this.runc, runcRoot: this.runcRoot, id, shim, bundle: this.bundleDir(id) }, options);
   }
 
-  /** Removes an (empty) parent cgroup such as a pod's, in every v1 controller. Idempotent. */
+  /** Removes a parent cgroup such as a pod's (and empty leftovers below it) in every v1 controller. Idempotent. */
   async removeCgroup(cgroupsPath: string): Promise<void> {
-    const controllers = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'devices', 'freezer', 'blkio', 'net_cls', 'net_prio', 'hugetlb', 'perf_event', 'systemd'];
-    await Promise.all(
-      controllers.map(async (c) => {
-        const dir = cgroupDir(c, cgroupsPath);
-        // children first (leftover leaves of crashed containers)
-        const children = await readdir(dir, { withFileTypes: true }).catch(() => []);
-        for (const child of children) if (child.isDirectory()) await this.removeCgroup(join(cgroupsPath, child.name)).catch(() => undefined);
-        await rmdirQuiet(dir);
-      }),
-    );
+    await Promise.all(CGROUP_V1_CONTROLLERS.map((c) => removeCgroupTree(cgroupDir(c, cgroupsPath))));
   }
 
   private async statusFrom(meta: ContainerMeta, runcStates: Map<string, RuncState>): Promise<ContainerStatus> {
@@ -429,8 +420,12 @@ interface RuncState {
   bundle: string;
 }
 
-/** cgroup directories go with rmdir (their pseudo files cannot be unlinked). */
-async function rmdirQuiet(dir: string): Promise<void> {
+const CGROUP_V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'devices', 'freezer', 'blkio', 'net_cls', 'net_prio', 'hugetlb', 'perf_event', 'systemd', 'unified'];
+
+/** cgroup directories go with rmdir, children first (their pseudo files cannot be unlinked). */
+async function removeCgroupTree(dir: string): Promise<void> {
+  const children = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const child of children) if (child.isDirectory()) await removeCgroupTree(join(dir, child.name));
   await rmdir(dir).catch(() => undefined);
 }
 

@@ -1,6 +1,6 @@
 // Test fixture: a runtime root, a busybox rootfs and a cgroup parent, all removed by cleanup().
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerRuntime } from '../../src/runtime/runtime.js';
 import type { ContainerConfig } from '../../src/runtime/container-config.js';
@@ -32,9 +32,21 @@ export function makeRuntimeFixture(name: string): RuntimeFixture {
     async cleanup() {
       for (const c of await runtime.list()) await runtime.remove(c.id).catch(() => undefined);
       await runtime.removeCgroup(cgroupParent);
+      removeEmptyTestCgroupRoot();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** rmdir (not recursive) of /stratus-test in each controller: fails harmlessly while another run uses it. */
+function removeEmptyTestCgroupRoot(): void {
+  for (const c of readdirSync('/sys/fs/cgroup')) {
+    try {
+      rmdirSync(join('/sys/fs/cgroup', c, 'stratus-test'));
+    } catch {
+      // absent or still in use
+    }
+  }
 }
 
 /** Containers runc still knows under a runc root. */
