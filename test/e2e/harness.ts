@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../../src/api/object.js';
 import { ApiClient } from '../../src/client/api-client.js';
+import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, PODS, SECRETS, SERVICES, type ResourceType } from '../../src/client/resources.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -144,5 +147,20 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, what: s
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const FIXTURE_REFS: Record<string, ResourceType> = {
+  Namespace: NAMESPACES, ConfigMap: CONFIGMAPS, Secret: SECRETS, Deployment: DEPLOYMENTS, Service: SERVICES, Pod: PODS,
+};
+
+/** Creates every document of a manifest through our own client, so a test's fixtures do not depend on kubectl apply. */
+export async function createFixtures(client: ApiClient, manifest: string): Promise<void> {
+  for (const doc of parseAllDocuments(manifest)) {
+    const obj = doc.toJS() as KubeObject | null;
+    if (!obj) continue;
+    const ref = FIXTURE_REFS[obj.kind];
+    if (!ref) throw new Error(`createFixtures: no resource for kind ${obj.kind}`);
+    await client.create(ref, obj);
   }
 }

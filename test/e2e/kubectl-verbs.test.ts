@@ -1,15 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { parseTable, startStratusServer, waitUntil, type StratusServer } from './harness.js';
+import { createFixtures, parseTable, startStratusServer, waitUntil, type StratusServer } from './harness.js';
 import { appManifest, NAMESPACE, POD_MANIFEST } from './manifests.js';
 
 let server: StratusServer;
 const n = ['-n', NAMESPACE];
 before(async () => {
   server = await startStratusServer();
-  await server.kubectlOk(['apply', '-f', '-'], { input: appManifest() });
-  await server.kubectlOk(['apply', '-f', '-'], { input: POD_MANIFEST });
+  await createFixtures(server.client, appManifest());
+  await createFixtures(server.client, POD_MANIFEST);
 });
 after(async () => { await server?.stop(); });
 
