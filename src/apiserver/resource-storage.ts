@@ -18,6 +18,9 @@ export interface WriteOptions {
   fieldManager?: string;
 }
 
+/** status: only status changes; binding: spec.nodeName and status (pods/binding) may both change. */
+export type WriteSubresource = 'status' | 'binding';
+
 export interface WriteResult {
   object: KubeObject;
   warnings: string[];
@@ -131,7 +134,7 @@ export class ResourceStorage {
   }
 
   /** PUT: the body replaces the object; a body resourceVersion must match the stored one. */
-  async update(kind: ResourceKind, namespace: string | undefined, name: string, body: Record<string, unknown>, options: WriteOptions & { subresource?: 'status' }): Promise<WriteResult> {
+  async update(kind: ResourceKind, namespace: string | undefined, name: string, body: Record<string, unknown>, options: WriteOptions & { subresource?: WriteSubresource }): Promise<WriteResult> {
     const desired = this.checkTypeAndNamespace(kind, namespace, body);
     if (desired.metadata.name !== undefined && desired.metadata.name !== name) {
       throw errors.badRequest(`the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`);
@@ -144,7 +147,7 @@ export class ResourceStorage {
    * Read, mutate, check and compare-and-swap, retrying on write conflicts. A mutation result whose
    * resourceVersion differs from the current one (a stale PUT or patch) is 409 Conflict.
    */
-  async guaranteedUpdate(kind: ResourceKind, namespace: string | undefined, name: string, mutate: Mutation, options: WriteOptions & { subresource?: 'status' }): Promise<WriteResult> {
+  async guaranteedUpdate(kind: ResourceKind, namespace: string | undefined, name: string, mutate: Mutation, options: WriteOptions & { subresource?: WriteSubresource }): Promise<WriteResult> {
     const key = objectKey(kind, namespace, name);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const kv = await this.ctx.store.get(key);
@@ -308,7 +311,7 @@ export class ResourceStorage {
   }
 
   /** Applies the update rules to a candidate object and checks it. */
-  private prepareUpdate(kind: ResourceKind, old: KubeObject, candidate: KubeObject, options: WriteOptions & { subresource?: 'status' }): WriteResult {
+  private prepareUpdate(kind: ResourceKind, old: KubeObject, candidate: KubeObject, options: WriteOptions & { subresource?: WriteSubresource }): WriteResult {
     let next: KubeObject;
     let warnings: string[] = [];
     if (options.subresource === 'status') {
@@ -324,7 +327,7 @@ export class ResourceStorage {
       const checked = this.schemaCheck(kind, candidate, options.fieldValidation);
       next = checked.object;
       warnings = checked.warnings;
-      if (kind.hasStatusSubresource) {
+      if (kind.hasStatusSubresource && options.subresource === undefined) {
         if (old['status'] === undefined) delete next['status'];
         else next['status'] = old['status'];
       }

@@ -301,7 +301,7 @@ export class RestHandler {
         const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() };
         status['conditions'] = [...conditions.filter((c) => c['type'] !== 'PodScheduled'), scheduled];
         return pod;
-      }, opts);
+      }, { ...opts, subresource: 'binding' });
       return send(reply, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, nonTable);
     }
     if (isPod && sub === 'eviction' && kind.subresources.includes('eviction')) {

@@ -2,7 +2,7 @@
  * The Kubernetes-compatible API server: HTTPS only, bearer-token authentication, discovery, OpenAPI, and REST
  * for every registered kind over the versioned store. Every error is a Kubernetes Status.
  */
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ApiError, errors } from '../api/errors.js';
@@ -66,7 +66,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     https: { cert: options.tls.cert, key: options.tls.key },
     bodyLimit: MAX_BODY_BYTES,
     forceCloseConnections: true,
@@ -113,7 +113,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const gvs = groupVersions(kinds.all);
     if (accept.aggregatedDiscovery) {
       const { body } = encodeBody(aggregatedDiscovery(gvs, core, servedConnectSubresources), 'json');
-      return reply.code(200).type(AGGREGATED_DISCOVERY_CONTENT_TYPE).header('Vary', 'Accept').send(body);
+      return reply.code(200).header('content-type', AGGREGATED_DISCOVERY_CONTENT_TYPE).header('Vary', 'Accept').send(body);
     }
     reply.header('Vary', 'Accept');
     return send(reply, 200, core ? apiVersions(serverAddress) : apiGroupList(gvs), { ...accept, table: false });

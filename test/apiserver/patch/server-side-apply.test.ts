@@ -1,0 +1,233 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  apply, ApplyConflictError, LAST_APPLIED_ANNOTATION, recordUpdate, type ApplyOptions,
+} from '../../../src/apiserver/patch/server-side-apply.js';
+import { PatchError } from '../../../src/apiserver/patch/patch-error.js';
+import { configMapSchema, deepFreeze, deploymentSchema, resolve, serviceSchema } from './schema-fixture.js';
+
+type Obj = Record<string, any>;
+const T1 = new Date('2026-01-01T00:00:00.000Z');
+const T2 = new Date('2026-01-02T00:00:00.000Z');
+const opts = (extra: Partial<ApplyOptions> = {}): ApplyOptions => ({ force: false, schema: deploymentSchema, resolve, now: T1, resetFields: [['status']], ...extra });
+
+function deploy(spec: { replicas?: number; image?: string; labels?: Record<string, string>; containers?: Obj[] } = {}): Obj {
+  const d: Obj = {
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default', labels: spec.labels ?? { app: 'web' } },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: spec.containers ?? [{ name: 'web', image: spec.image ?? 'nginx:1' }] },
+      },
+    },
+  };
+  if (spec.replicas !== undefined) d.spec.replicas = spec.replicas;
+  return d;
+}
+
+/** What the API server would store: the object plus server-set metadata. */
+function stored(obj: Obj): Obj {
+  return { ...obj, metadata: { ...obj.metadata, uid: 'u1', resourceVersion: '5', creationTimestamp: '2026-01-01T00:00:00Z' } };
+}
+
+const applyObj = (...args: Parameters<typeof apply>): Obj => apply(...args).object as Obj;
+const updateObj = (...args: Parameters<typeof recordUpdate>): Obj => recordUpdate(...args).object as Obj;
+const managersOf = (obj: Obj) => (obj.metadata.managedFields as Obj[]).map((e) => `${e.manager}/${e.operation}`);
+const entryOf = (obj: Obj, manager: string) => (obj.metadata.managedFields as Obj[]).find((e) => e.manager === manager);
+
+test('apply creates: the object is the configuration, the applier owns its fields', () => {
+  const { object: created, managedFields } = apply(undefined, deepFreeze(deploy({ replicas: 2 })), 'kubectl', opts());
+  const object = created as Obj;
+  assert.equal(object.spec.replicas, 2);
+  assert.deepEqual(managedFields, [{
+    manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1',
+    fieldsV1: {
+      'f:metadata': { 'f:labels': { 'f:app': {} } },
+      'f:spec': {
+        'f:replicas': {},
+        'f:selector': {},
+        'f:template': {
+          'f:metadata': { 'f:labels': { 'f:app': {} } },
+          'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } } },
+        },
+      },
+    },
+  }]);
+  assert.deepEqual(object.metadata.managedFields, managedFields);
+});
+
+test('re-applying the same configuration changes nothing, not even the time', () => {
+  const first = applyObj(undefined, deploy({ replicas: 2 }), 'kubectl', opts());
+  const live = deepFreeze(stored(first));
+  const again = applyObj(live, deploy({ replicas: 2 }), 'kubectl', opts({ now: T2 }));
+  assert.deepEqual(again, live);
+});
+
+test('re-applying with changes updates fields and the time', () => {
+  const live = stored(applyObj(undefined, deploy({ replicas: 2 }), 'kubectl', opts()));
+  const next = applyObj(live, deploy({ replicas: 3, image: 'nginx:2' }), 'kubectl', opts({ now: T2 }));
+  assert.equal(next.spec.replicas, 3);
+  assert.equal(next.spec.template.spec.containers[0].image, 'nginx:2');
+  assert.equal(next.metadata.uid, 'u1', 'server metadata kept');
+  assert.equal(entryOf(next, 'kubectl')!.time, '2026-01-02T00:00:00Z');
+});
+
+test('fields the applier drops are removed: label, replicas, container, env var', () => {
+  const live = stored(apply(undefined, deploy({
+    replicas: 2, labels: { app: 'web', tier: 'front' },
+    containers: [{ name: 'web', image: 'a', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }, { name: 'side', image: 'b' }],
+  }), 'kubectl', opts()).object);
+  const next = applyObj(live, deploy({ containers: [{ name: 'web', image: 'a', env: [{ name: 'B', value: '2' }] }] }), 'kubectl', opts());
+  assert.deepEqual(next.metadata.labels, { app: 'web' });
+  assert.equal(next.spec.replicas, undefined);
+  assert.deepEqual(next.spec.template.spec.containers, [{ name: 'web', image: 'a', env: [{ name: 'B', value: '2' }] }]);
+  assert.equal(next.metadata.name, 'web');
+});
+
+test('a field another manager changed conflicts: 409 with upstream message and causes', () => {
+  const created = updateObj(undefined, stored(deploy({ replicas: 1 })), 'kubectl-client-side-apply', 'Update', 'apps/v1', opts());
+  assert.deepEqual(managersOf(created), ['kubectl-client-side-apply/Update']);
+  const err = (() => {
+    try {
+      apply(deepFreeze(created), deploy({ replicas: 3 }), 'my-tool', opts());
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  })();
+  assert.ok(err instanceof ApplyConflictError);
+  assert.equal(err.code, 409);
+  assert.equal(err.reason, 'Conflict');
+  assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+  assert.deepEqual(err.toStatus().details, {
+    causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' }],
+  });
+});
+
+test('several conflicts are listed per manager', () => {
+  const created = updateObj(undefined, stored(deploy({ replicas: 1 })), 'editor', 'Update', 'apps/v1', opts());
+  assert.throws(() => apply(created, deploy({ replicas: 3, image: 'nginx:9' }), 'my-tool', opts()), (e: unknown) => {
+    assert.ok(e instanceof ApplyConflictError);
+    assert.equal(e.message, 'Apply failed with 2 conflicts: conflicts with "editor" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="web"].image');
+    assert.equal(e.conflicts.length, 2);
+    return true;
+  });
+});
+
+test('force takes ownership; the loser keeps the rest', () => {
+  const created = updateObj(undefined, stored(deploy({ replicas: 1 })), 'editor', 'Update', 'apps/v1', opts());
+  const next = applyObj(created, deploy({ replicas: 3 }), 'my-tool', opts({ force: true }));
+  assert.equal(next.spec.replicas, 3);
+  assert.deepEqual(managersOf(next), ['my-tool/Apply', 'editor/Update']);
+  assert.equal(entryOf(next, 'editor')!.fieldsV1['f:spec']['f:replicas'], undefined);
+  assert.deepEqual(entryOf(next, 'my-tool')!.fieldsV1['f:spec']['f:replicas'], {});
+});
+
+test('applying the value already there is no conflict: ownership is shared and survives a drop', () => {
+  const created = updateObj(undefined, stored(deploy({ replicas: 2 })), 'editor', 'Update', 'apps/v1', opts());
+  const shared = applyObj(created, deploy({ replicas: 2 }), 'my-tool', opts());
+  assert.deepEqual(entryOf(shared, 'editor')!.fieldsV1['f:spec']['f:replicas'], {});
+  assert.deepEqual(entryOf(shared, 'my-tool')!.fieldsV1['f:spec']['f:replicas'], {});
+  const dropped = applyObj(shared, deploy({}), 'my-tool', opts());
+  assert.equal(dropped.spec.replicas, 2, 'editor still owns replicas');
+});
+
+test('an autoscaler taking replicas keeps them when the manifest drops replicas', () => {
+  const live = stored(applyObj(undefined, deploy({ replicas: 2 }), 'kubectl', opts()));
+  const scaled = updateObj(live, { ...live, spec: { ...live.spec, replicas: 5 } }, 'hpa', 'Update', 'apps/v1', opts({ now: T2 }));
+  assert.equal(entryOf(scaled, 'kubectl')!.fieldsV1['f:spec']['f:replicas'], undefined, 'the writer took replicas');
+  assert.equal(entryOf(scaled, 'hpa')!.time, '2026-01-02T00:00:00Z');
+  const reapplied = applyObj(scaled, deploy({}), 'kubectl', opts());
+  assert.equal(reapplied.spec.replicas, 5);
+  // and applying replicas again now conflicts with the autoscaler
+  assert.throws(() => apply(scaled, deploy({ replicas: 2 }), 'kubectl', opts()), ApplyConflictError);
+});
+
+test('kubectl apply --server-side after client-side apply: unchanged last-applied fields are taken over', () => {
+  const manifest = deploy({ replicas: 1 });
+  const csa = { ...manifest, metadata: { ...manifest.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: JSON.stringify(manifest) } } };
+  const created = updateObj(undefined, stored(csa), 'kubectl-client-side-apply', 'Update', 'apps/v1', opts());
+  const next = applyObj(created, deploy({ replicas: 4 }), 'kubectl', opts());
+  assert.equal(next.spec.replicas, 4);
+  assert.deepEqual(JSON.parse(next.metadata.annotations[LAST_APPLIED_ANNOTATION]).spec.replicas, 4, 'annotation kept in step');
+  assert.deepEqual(entryOf(next, 'kubectl')!.fieldsV1['f:spec']['f:replicas'], {});
+  // Another manager name does not get the upgrade.
+  assert.throws(() => apply(created, deploy({ replicas: 4 }), 'other', opts()), ApplyConflictError);
+  // A field someone changed since the client-side apply still conflicts.
+  const edited = updateObj(created, { ...created, spec: { ...created.spec, replicas: 7 } }, 'editor', 'Update', 'apps/v1', opts());
+  assert.throws(() => apply(edited, deploy({ replicas: 4 }), 'kubectl', opts()), /conflict with "editor" using apps\/v1: \.spec\.replicas/);
+});
+
+test('objects without managed fields belong to before-first-apply', () => {
+  const live = stored(deploy({ replicas: 1 }));
+  assert.throws(() => apply(live, deploy({ replicas: 2 }), 'my-tool', opts()), /conflict with "before-first-apply" using apps\/v1: \.spec\.replicas/);
+  const same = applyObj(live, deploy({ replicas: 1 }), 'my-tool', opts());
+  assert.deepEqual(managersOf(same), ['my-tool/Apply', 'before-first-apply/Update']);
+});
+
+test('keyed lists merge: a second applier adds a container, the first keeps its own', () => {
+  const live = stored(applyObj(undefined, deploy({}), 'team-a', opts()));
+  const withSidecar = applyObj(live, {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+    spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'envoy' }] } } },
+  }, 'team-b', opts());
+  assert.deepEqual(withSidecar.spec.template.spec.containers.map((c: Obj) => c.name), ['web', 'sidecar']);
+  // team-a re-applies its manifest (without the sidecar): the sidecar is team-b's and stays
+  const again = applyObj(withSidecar, deploy({ image: 'nginx:2' }), 'team-a', opts());
+  assert.deepEqual(again.spec.template.spec.containers, [{ name: 'web', image: 'nginx:2' }, { name: 'sidecar', image: 'envoy' }]);
+});
+
+test('Service ports merge by port; ConfigMap keys are removed when dropped', () => {
+  const svc = (ports: Obj[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { selector: { app: 'web' }, ports } });
+  const live = stored(applyObj(undefined, svc([{ port: 80, targetPort: 8080 }, { port: 443 }]), 'kubectl', opts({ schema: serviceSchema })));
+  const withDefaults = { ...live, spec: { ...live.spec, clusterIP: '10.0.0.7', ports: live.spec.ports.map((p: Obj) => ({ protocol: 'TCP', ...p })) } };
+  const next = applyObj(withDefaults, svc([{ port: 80, targetPort: 9090 }]), 'kubectl', opts({ schema: serviceSchema }));
+  assert.deepEqual(next.spec.ports, [{ protocol: 'TCP', port: 80, targetPort: 9090 }]);
+  assert.equal(next.spec.clusterIP, '10.0.0.7', 'server-set fields stay');
+
+  const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data });
+  const cmLive = stored(applyObj(undefined, cm({ a: '1', b: '2' }), 'kubectl', opts({ schema: configMapSchema })));
+  const cmNext = applyObj(cmLive, cm({ a: '1', c: '3' }), 'kubectl', opts({ schema: configMapSchema }));
+  assert.deepEqual(cmNext.data, { a: '1', c: '3' });
+});
+
+test('apply rejects bad configurations', () => {
+  assert.throws(() => apply(undefined, [1], 'kubectl', opts()), (e: unknown) => e instanceof PatchError && e.code === 400);
+  assert.throws(() => apply(undefined, { ...deploy(), metadata: { name: 'x', managedFields: [] } }, 'kubectl', opts()),
+    (e: unknown) => e instanceof PatchError && /managedFields must be nil/.test(e.message));
+  assert.throws(() => apply(undefined, deploy(), '', opts()), (e: unknown) => e instanceof PatchError && /fieldManager/.test(e.message));
+});
+
+test('recordUpdate: create owns everything written; an update takes changed fields and drops removed ones', () => {
+  const created = updateObj(undefined, deepFreeze(stored(deploy({ replicas: 1 }))), 'creator', 'Update', 'apps/v1', opts());
+  const creator = entryOf(created, 'creator')!;
+  assert.equal(creator.operation, 'Update');
+  assert.deepEqual(creator.fieldsV1['f:metadata'], { 'f:labels': { '.': {}, 'f:app': {} } } as Obj, 'a new map is itself owned');
+  assert.equal(creator.fieldsV1['f:metadata']['f:uid'], undefined, 'server metadata is never tracked');
+
+  const changed = deepFreeze({ ...created, metadata: { ...created.metadata, labels: { app: 'web', tier: 'x' } }, spec: { ...created.spec, replicas: undefined } });
+  const updated = updateObj(created, changed, 'labeler', 'Update', 'v1', opts({ now: T2 }));
+  assert.deepEqual(entryOf(updated, 'labeler')!.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:tier': {} } } });
+  assert.equal(entryOf(updated, 'creator')!.fieldsV1['f:spec']['f:replicas'], undefined, 'removed fields leave their owner');
+
+  // A write that changes nothing records nothing new.
+  const noop = updateObj(updated, updated, 'bystander', 'Update', 'apps/v1', opts());
+  assert.deepEqual(noop.metadata.managedFields, updated.metadata.managedFields);
+});
+
+test('recordUpdate: status writes through the subresource are tracked separately', () => {
+  const created = updateObj(undefined, stored(deploy({ replicas: 1 })), 'creator', 'Update', 'apps/v1', opts());
+  const withStatus = { ...created, status: { replicas: 1 } };
+  const updated = updateObj(created, withStatus, 'controller', 'Update', 'apps/v1', opts({ subresource: 'status', resetFields: [['spec']] }));
+  const entry = entryOf(updated, 'controller')!;
+  assert.equal(entry.subresource, 'status');
+  assert.deepEqual(entry.fieldsV1, { 'f:status': { 'f:replicas': {} } });
+});
+
+test('managed fields sent by the client replace the stored ones; [{}] clears them', () => {
+  const created = updateObj(undefined, stored(deploy({ replicas: 1 })), 'creator', 'Update', 'apps/v1', opts());
+  const cleared = updateObj(created, { ...created, metadata: { ...created.metadata, managedFields: [{}] } }, 'x', 'Update', 'apps/v1', opts());
+  assert.equal(cleared.metadata.managedFields, undefined);
+});
