@@ -1,0 +1,252 @@
+/**
+ * Schema-aware operations on objects for server-side apply (after structured-merge-diff `typed`): the field set
+ * of an object, comparing two objects, merging an applied configuration into a live object, removing paths.
+ *
+ * List semantics come from the schema: `x-kubernetes-list-type: atomic` lists are replaced whole; lists with a
+ * patch merge key (or `list-type: map`) are keyed by the merge key (else the list-map-keys); `list-type: set` and
+ * `patch-strategy: merge` primitive lists are sets; any other list is atomic. Maps are granular unless
+ * `x-kubernetes-map-type: atomic`. Unknown fields are treated as granular maps / atomic lists / scalars.
+ */
+import type { SchemaNode } from '../../api/schema/schema-node.js';
+import { cloneJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json-value.js';
+import { fieldElement, FieldSet, keyElement, valueElement, type FieldPath, type PathElement } from './field-set.js';
+import { describeNode, fieldMeta, NO_META, type FieldMeta, type SchemaResolver } from './patch-schema.js';
+
+export type ListKind = { kind: 'atomic' } | { kind: 'set' } | { kind: 'map'; keys: readonly string[] };
+
+export function listKind(meta: FieldMeta): ListKind {
+  if (meta.listType === 'atomic') return { kind: 'atomic' };
+  const merges = meta.strategies.includes('merge');
+  // One merge key rather than all list-map-keys: an applied item rarely spells out defaulted keys (protocol).
+  if (meta.mergeKey && (merges || meta.listType === 'map')) return { kind: 'map', keys: [meta.mergeKey] };
+  if (meta.listType === 'map' && meta.listMapKeys?.length) return { kind: 'map', keys: meta.listMapKeys };
+  if (meta.listType === 'set' || merges) return { kind: 'set' };
+  return { kind: 'atomic' };
+}
+
+/** The path element of a list item, or undefined when the item cannot be identified (then the list is atomic). */
+function itemElement(kind: ListKind, item: JsonValue): PathElement | undefined {
+  if (kind.kind === 'set') return isJsonObject(item) || Array.isArray(item) ? undefined : valueElement(item);
+  if (kind.kind !== 'map' || !isJsonObject(item)) return undefined;
+  const fields: Record<string, JsonValue> = {};
+  for (const k of kind.keys) {
+    if (item[k] === undefined || item[k] === null) return undefined;
+    fields[k] = item[k]!;
+  }
+  return keyElement(fields);
+}
+
+function itemElements(kind: ListKind, list: JsonValue[]): PathElement[] | undefined {
+  if (kind.kind === 'atomic') return undefined;
+  const out: PathElement[] = [];
+  for (const item of list) {
+    const pe = itemElement(kind, item);
+    if (pe === undefined) return undefined;
+    out.push(pe);
+  }
+  return out;
+}
+
+export class TypedWalker {
+  constructor(private readonly resolve: SchemaResolver) {}
+
+  private child(meta: FieldMeta, key: string): FieldMeta {
+    return fieldMeta(meta.schema, key, this.resolve);
+  }
+
+  private declared(meta: FieldMeta, key: string): boolean {
+    return meta.schema?.properties?.[key] !== undefined;
+  }
+
+  private element(meta: FieldMeta): FieldMeta {
+    return meta.schema?.items ? describeNode(meta.schema.items, this.resolve) : NO_META;
+  }
+
+  rootMeta(schema: SchemaNode | undefined): FieldMeta {
+    return schema ? describeNode(schema, this.resolve) : NO_META;
+  }
+
+  /**
+   * Every path an object sets (ToFieldSet): scalars, atomic lists/maps, list items, map entries that are not
+   * declared fields, and null or empty maps. `leaves` receives the value of every terminal path.
+   */
+  fieldSet(value: JsonObject, meta: FieldMeta, leaves?: Map<string, JsonValue>, maps?: FieldPath[]): FieldSet {
+    const set = new FieldSet();
+    const add = (path: PathElement[], v: JsonValue, terminal: boolean) => {
+      set.add(path);
+      if (terminal && leaves) leaves.set(JSON.stringify(path), v);
+    };
+    const walk = (v: JsonValue, m: FieldMeta, path: PathElement[]): void => {
+      if (isJsonObject(v)) {
+        if (m.mapType === 'atomic' && path.length > 0) return add(path, v, true);
+        if (maps && path.length > 0 && isGranularMap(m)) maps.push(path);
+        for (const [k, child] of Object.entries(v)) {
+          const childPath = [...path, fieldElement(k)];
+          walk(child, this.child(m, k), childPath);
+          if (child === null || (isJsonObject(child) && Object.keys(child).length === 0)) add(childPath, child, true);
+          else if (!this.declared(m, k) && !set.has(childPath)) add(childPath, child, false);
+        }
+        return;
+      }
+      if (Array.isArray(v)) {
+        const kind = listKind(m);
+        const pes = itemElements(kind, v);
+        if (!pes) return add(path, v, true);
+        const em = this.element(m);
+        v.forEach((item, i) => {
+          const itemPath = [...path, pes[i]!];
+          if (kind.kind === 'set') add(itemPath, item, true);
+          else {
+            add(itemPath, item, false);
+            walk(item, em, itemPath);
+          }
+        });
+        return;
+      }
+      if (path.length > 0) add(path, v, true);
+    };
+    walk(value, meta, []);
+    return set;
+  }
+
+  /** Added / removed / modified paths from `before` to `after` (upstream TypedValue.Compare). */
+  compare(before: JsonObject, after: JsonObject, meta: FieldMeta): { added: FieldSet; removed: FieldSet; modified: FieldSet } {
+    const beforeLeaves = new Map<string, JsonValue>();
+    const afterLeaves = new Map<string, JsonValue>();
+    const afterMaps: FieldPath[] = [];
+    const b = this.fieldSet(before, meta, beforeLeaves);
+    const a = this.fieldSet(after, meta, afterLeaves, afterMaps);
+    const modified = new FieldSet(b.intersection(a).paths().filter((p) => {
+      const key = JSON.stringify(p);
+      return beforeLeaves.has(key) && afterLeaves.has(key) && !jsonEqual(beforeLeaves.get(key), afterLeaves.get(key));
+    }));
+    const added = a.difference(b);
+    // A map (labels, annotations…) that did not exist before is itself added, as a nil Go map upstream is.
+    for (const path of afterMaps) if (valueAt(before, path) === undefined) added.add(path);
+    return { added, removed: b.difference(a), modified };
+  }
+
+  /** Merges an applied configuration into the live object (config wins; keyed lists merge; atomic parts replace). */
+  merge(live: JsonValue | undefined, config: JsonValue, meta: FieldMeta): JsonValue {
+    if (isJsonObject(config)) {
+      if (!isJsonObject(live) || meta.mapType === 'atomic') return dropNulls(cloneJson(config));
+      const out: JsonObject = { ...live };
+      for (const [k, v] of Object.entries(config)) {
+        if (v === null) delete out[k];
+        else out[k] = this.merge(out[k], v, this.child(meta, k));
+      }
+      return out;
+    }
+    if (Array.isArray(config) && Array.isArray(live)) {
+      const kind = listKind(meta);
+      const lhsKeys = itemElements(kind, live);
+      const rhsKeys = itemElements(kind, config);
+      if (!lhsKeys || !rhsKeys) return cloneJson(config);
+      const em = this.element(meta);
+      return mergeListOrder(lhsKeys, rhsKeys).map(({ key, from }) => {
+        const l = live[lhsKeys.indexOf(key)];
+        const r = config[rhsKeys.indexOf(key)];
+        if (from === 'lhs') return l!;
+        return kind.kind === 'map' && l !== undefined ? this.merge(l, r!, em) : cloneJson(r!);
+      });
+    }
+    return cloneJson(config);
+  }
+}
+
+/** A map of user keys (additionalProperties) rather than a struct with declared fields. */
+function isGranularMap(meta: FieldMeta): boolean {
+  return meta.schema !== undefined && typeof meta.schema.additionalProperties === 'object' && meta.schema.properties === undefined
+    && meta.mapType !== 'atomic';
+}
+
+function dropNulls(v: JsonValue): JsonValue {
+  if (isJsonObject(v)) {
+    for (const [k, child] of Object.entries(v)) {
+      if (child === null) delete v[k];
+      else dropNulls(child);
+    }
+  } else if (Array.isArray(v)) v.forEach(dropNulls);
+  return v;
+}
+
+/**
+ * Order of a merged keyed list (structured-merge-diff visitListItems): items only in the live list stay where
+ * they are, shared items follow the applied order, new items come where the applied list puts them.
+ */
+export function mergeListOrder(lhs: PathElement[], rhs: PathElement[]): Array<{ key: PathElement; from: 'lhs' | 'rhs' | 'both' }> {
+  const inL = new Set(lhs);
+  const inR = new Set(rhs);
+  const shared = rhs.filter((k) => inL.has(k));
+  let next = shared.shift();
+  const out: Array<{ key: PathElement; from: 'lhs' | 'rhs' | 'both' }> = [];
+  const emitted = new Set<PathElement>();
+  const emit = (key: PathElement, from: 'lhs' | 'rhs' | 'both') => {
+    if (!emitted.has(key)) out.push({ key, from });
+    emitted.add(key);
+  };
+  let l = 0;
+  let r = 0;
+  while (l < lhs.length || r < rhs.length) {
+    if (l < lhs.length && r < rhs.length) {
+      const pe = lhs[l]!;
+      if (pe === rhs[r]) {
+        emit(pe, 'both');
+        l++; r++;
+        next = shared.shift();
+        continue;
+      }
+      if (inR.has(pe) && next !== undefined && next !== pe) { l++; continue; }
+    }
+    if (l < lhs.length) {
+      const pe = lhs[l]!;
+      if (!inR.has(pe)) { emit(pe, 'lhs'); l++; continue; }
+      if (emitted.has(pe) || r >= rhs.length) { l++; continue; }
+    }
+    if (r < rhs.length) {
+      const pe = rhs[r]!;
+      emit(pe, inL.has(pe) ? 'both' : 'rhs');
+      r++;
+      if (next === pe) next = shared.shift();
+    }
+  }
+  return out;
+}
+
+function matchesElement(item: JsonValue, pe: PathElement): boolean {
+  const body = pe.slice(2);
+  if (pe.startsWith('k:')) {
+    if (!isJsonObject(item)) return false;
+    const fields = JSON.parse(body) as Record<string, JsonValue>;
+    return Object.entries(fields).every(([k, v]) => jsonEqual(item[k], v));
+  }
+  if (pe.startsWith('v:')) return jsonEqual(item, JSON.parse(body) as JsonValue);
+  return false;
+}
+
+/** The value at `path`, or undefined. */
+export function valueAt(root: JsonValue, path: FieldPath): JsonValue | undefined {
+  let node: JsonValue | undefined = root;
+  for (const pe of path) {
+    if (node === undefined) return undefined;
+    if (pe.startsWith('f:')) node = isJsonObject(node) ? node[pe.slice(2)] : undefined;
+    else if (pe.startsWith('i:')) node = Array.isArray(node) ? node[Number(pe.slice(2))] : undefined;
+    else node = Array.isArray(node) ? node.find((item) => matchesElement(item, pe)) : undefined;
+  }
+  return node;
+}
+
+/** Removes the field or list item at `path` from `root` (changed in place); a path that is not there is ignored. */
+export function removePath(root: JsonObject, path: FieldPath): void {
+  if (path.length === 0) return;
+  const parent = valueAt(root, path.slice(0, -1));
+  const last = path[path.length - 1]!;
+  if (last.startsWith('f:')) {
+    if (isJsonObject(parent)) delete parent[last.slice(2)];
+  } else if (Array.isArray(parent)) {
+    const index = last.startsWith('i:') ? Number(last.slice(2)) : -1;
+    for (let i = parent.length - 1; i >= 0; i--) {
+      if (i === index || matchesElement(parent[i]!, last)) parent.splice(i, 1);
+    }
+  }
+}
