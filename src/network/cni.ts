@@ -63,7 +63,8 @@ export async function execPlugin(
     CNI_PATH: binDir,
   };
   if (params.args && Object.keys(params.args).length) {
-    env.CNI_ARGS = Object.entries(params.args).map(([k, v]) => `${k}=${v}`).join(';');
+    // IgnoreUnknown=1: plugins otherwise reject keys they do not know (as containerd and CRI-O do).
+    env.CNI_ARGS = ['IgnoreUnknown=1', ...Object.entries(params.args).map(([k, v]) => `${k}=${v}`)].join(';');
   }
   const child = spawn(join(binDir, type), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
