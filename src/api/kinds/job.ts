@@ -125,4 +125,5 @@ export const jobKind = defineKind<Job>({
     const [names, images] = containerCells(spec?.template?.spec?.containers);
     return [jobStatusText(job), completions, duration, age(job.metadata?.creationTimestamp, now), names, images, formatLabelSelector(spec?.selector)];
   },
+  fieldSelectors: { 'status.successful': (job) => String(job.status?.succeeded ?? 0) },
 });

@@ -49,4 +49,5 @@ export const replicaSetKind = defineKind<ReplicaSet>({
       age(rs.metadata?.creationTimestamp, now), names, images, formatLabelSelector(rs.spec?.selector),
     ];
   },
+  fieldSelectors: { 'status.replicas': (rs) => String(rs.status?.replicas ?? 0) },
 });

@@ -77,3 +77,23 @@ test('leases', () => {
   const unheld = obj('coordination.k8s.io/v1', 'Lease', { spec: {} }, { name: 'l', creationTimestamp: created });
   assert.equal(row(leaseKind, unheld, now)['Holder'], '');
 });
+
+test('pod priority resolves from the named class, the global default, or 0', async () => {
+  const { resolvePodPriority, applyPodPriority } = await import('../../../src/api/kinds/pod-priority.js');
+  const classes = [
+    { metadata: { name: 'high' }, value: 1000, preemptionPolicy: 'Never' },
+    { metadata: { name: 'normal' }, value: 10, globalDefault: true },
+  ];
+  assert.deepEqual(resolvePodPriority({ containers: [], priorityClassName: 'high' }, classes),
+    { ok: true, priority: 1000, preemptionPolicy: 'Never', priorityClassName: 'high' });
+  assert.deepEqual(resolvePodPriority({ containers: [] }, classes),
+    { ok: true, priority: 10, preemptionPolicy: 'PreemptLowerPriority', priorityClassName: 'normal' });
+  assert.deepEqual(resolvePodPriority({ containers: [] }, []), { ok: true, priority: 0, preemptionPolicy: 'PreemptLowerPriority' });
+  assert.equal(resolvePodPriority({ containers: [], priorityClassName: 'system-node-critical' }, []).ok, true);
+  assert.deepEqual(resolvePodPriority({ containers: [], priorityClassName: 'nope' }, classes), { ok: false, message: 'no PriorityClass with name nope was found' });
+  const spec: { containers: never[]; priority?: number; preemptionPolicy?: string; priorityClassName?: string } = { containers: [] };
+  const resolved = resolvePodPriority(spec, classes);
+  assert.ok(resolved.ok);
+  applyPodPriority(spec, resolved);
+  assert.deepEqual(spec, { containers: [], priority: 10, preemptionPolicy: 'PreemptLowerPriority', priorityClassName: 'normal' });
+});

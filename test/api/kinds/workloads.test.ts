@@ -95,6 +95,7 @@ test('replicaset defaults, validation and table', () => {
   assert.deepEqual(createCauses(replicaSetKind, rs), []);
   assert.equal((rs as unknown as ReplicaSet).spec!.replicas, 1);
   (rs as unknown as { status: unknown }).status = { replicas: 1, readyReplicas: 1 };
+  assert.equal(replicaSetKind.fieldSelectors['status.replicas']!(rs), '1');
   assert.deepEqual(row(replicaSetKind, rs, now), {
     Name: 'web-abc', Desired: 1, Current: 1, Ready: 1, Age: '2m', Containers: 'web', Images: 'nginx:1.27', Selector: 'app=web',
   });
@@ -166,6 +167,7 @@ test('job table: status, completions and duration', () => {
   (running as unknown as { status: unknown }).status = { succeeded: 1, startTime: '2026-01-01T00:59:00Z' };
   const r = row(jobKind, running, now);
   assert.deepEqual([r['Status'], r['Completions'], r['Duration'], r['Age']], ['Running', '1/3', '60s', '2m']);
+  assert.equal(jobKind.fieldSelectors['status.successful']!(running), '1');
 
   const done = job({ completions: 1, template: jobTemplate });
   (done as unknown as { status: unknown }).status = {
