@@ -24,7 +24,7 @@ import { ImageError, pullError, withImage } from './errors.js';
 import { infoOf, layerInfo, runConfigOf, type ImageInfo, type ImageRecord } from './image-info.js';
 import { unpackLayer } from './layer-unpack.js';
 import { isForeignLayer, parseImageConfig, type Descriptor, type ImageConfig, type Platform } from './media-types.js';
-import { isMountPoint, mountOverlay, unmount } from './overlay-mount.js';
+import { isOverlayMounted, mountOverlay, unmount } from './overlay-mount.js';
 import { formatProgress, type PullProgressEvent } from './progress.js';
 import { canonicalReference, displayReference, parseReference, type ImageReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
@@ -221,18 +221,18 @@ export class ImageStore {
         throw new ImageError('RootfsConflict', `container ${containerId} already has a root filesystem from image "${existing.image}"; clean it up before reusing the id`, image);
       }
       const handle: Rootfs = { path: merged, cleanup: () => this.removeRootfs(containerId) };
-      if (existing && (await isMountPoint(merged))) return handle;
-
-      const lowerDirs = await this.lowerDirsFor(info);
-      await mkdir(path.join(dir, 'upper'), { recursive: true });
-      await mkdir(path.join(dir, 'work'), { recursive: true });
+      const spec = { lowerDirs: await this.lowerDirsFor(info), upperDir: path.join(dir, 'upper'), workDir: path.join(dir, 'work'), target: merged };
+      if (existing && (await isOverlayMounted(spec))) return handle;
+      // A mount left from an older state (other layers, or a half-deleted directory) is replaced.
+      await unmount(merged);
+      await mkdir(spec.upperDir, { recursive: true });
+      await mkdir(spec.workDir, { recursive: true });
       await mkdir(merged, { recursive: true });
       if (!existing) {
         const meta: RootfsMeta = { containerId, image: info.reference, digest: info.digest, layers: info.layers.map((l) => l.digest) };
         await writeJsonAtomic(metaPath, meta);
       }
-      if (await isMountPoint(merged)) return handle;
-      await mountOverlay({ lowerDirs, upperDir: path.join(dir, 'upper'), workDir: path.join(dir, 'work'), target: merged });
+      await mountOverlay(spec);
       return handle;
     });
   }

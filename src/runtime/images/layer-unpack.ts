@@ -9,7 +9,7 @@
  * - an opaque root (`.wh..wh..opq` at the top) is reported as `rootOpaque`: older layers are left out of the mount.
  */
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { spawn } from 'node:child_process';
@@ -67,6 +67,9 @@ export async function unpackLayer(blobFile: string, fsDir: string, shimDir: stri
   const opaqueDirs: string[] = [];
   const skipped: string[] = [];
   let rootOpaque = false;
+  // The kernel applies the process umask when tar creates files, and chown clears set-id bits: entries with
+  // group/other write or set-id/sticky bits get their exact mode back after extraction.
+  const modeFixes: Array<{ rel: string; mode: number }> = [];
 
   const hash = createHash('sha256');
   const hasher = new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } });
@@ -78,11 +81,17 @@ export async function unpackLayer(blobFile: string, fsDir: string, shimDir: stri
     maxDepth: Infinity,
     maxDecompressionRatio: Infinity,
     onwarn: (_code, message) => { skipped.push(message); },
-    filter: (entryPath) => {
+    filter: (entryPath, entry) => {
       const clean = cleanEntryPath(entryPath);
       if (clean === undefined) { skipped.push(entryPath); return false; }
       const base = path.posix.basename(clean);
-      if (!base.startsWith(WHITEOUT_PREFIX)) return true;
+      if (!base.startsWith(WHITEOUT_PREFIX)) {
+        const { type, mode } = entry as tar.ReadEntry;
+        if ((type === 'File' || type === 'OldFile' || type === 'Directory') && mode !== undefined && (mode & 0o7022) !== 0) {
+          modeFixes.push({ rel: clean, mode: mode & 0o7777 });
+        }
+        return true;
+      }
       const dir = path.posix.dirname(clean);
       if (base === OPAQUE_MARKER) {
         if (dir === '.' || dir === '') rootOpaque = true;
@@ -112,6 +121,12 @@ export async function unpackLayer(blobFile: string, fsDir: string, shimDir: stri
     throw new ImageError('DigestMismatch', `digest mismatch: the uncompressed layer hashes to ${diffId}, the image config says ${expectedDiffId}`);
   }
 
+  for (const fix of modeFixes) {
+    const target = fix.rel === '' ? fsDir : await safeTarget(fsDir, fix.rel, false);
+    const st = target ? await lstat(target).catch(() => undefined) : undefined;
+    if (target && st && !st.isSymbolicLink()) await chmod(target, fix.mode);
+  }
+
   const whiteoutPaths: string[] = [];
   for (const rel of whiteouts) {
     const target = await safeTarget(fsDir, rel);
@@ -134,7 +149,7 @@ export async function unpackLayer(blobFile: string, fsDir: string, shimDir: stri
 }
 
 /** `root/rel` with every parent created as a real directory; undefined if a parent is a symlink or a file. */
-async function safeTarget(root: string, rel: string): Promise<string | undefined> {
+async function safeTarget(root: string, rel: string, create = true): Promise<string | undefined> {
   const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.length === 0 || parts.includes('..')) return undefined;
   let dir = root;
@@ -145,6 +160,7 @@ async function safeTarget(root: string, rel: string): Promise<string | undefined
       const st = await lstat(dir);
       if (!st.isDirectory()) return undefined;
     } catch {
+      if (!create) return undefined;
       await mkdir(dir, { mode: 0o755 });
     }
   }

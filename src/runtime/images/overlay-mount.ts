@@ -4,15 +4,29 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ImageError } from './errors.js';
 
+const unescape = (field: string): string => field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+
+/** Mount point → super-block options of the topmost mount there, from /proc/self/mountinfo. */
+async function mountTable(): Promise<Map<string, string>> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const table = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const point = fields[4];
+    const dash = fields.indexOf('-');
+    if (point) table.set(unescape(point), dash > 0 ? unescape(fields[dash + 3] ?? '') : '');
+  }
+  return table;
+}
+
 /** Mount points currently listed in /proc/self/mountinfo (octal escapes decoded). */
 export async function mountPoints(): Promise<Set<string>> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const points = new Set<string>();
-  for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (field) points.add(field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8))));
-  }
-  return points;
+  return new Set((await mountTable()).keys());
+}
+
+/** The super-block options of the mount at `dir` (e.g. `rw,lowerdir=…,upperdir=…`), or undefined if none. */
+export async function mountOptions(dir: string): Promise<string | undefined> {
+  return (await mountTable()).get(path.resolve(dir));
 }
 
 export async function isMountPoint(dir: string): Promise<boolean> {
@@ -32,14 +46,27 @@ export interface OverlaySpec {
  * so that images with many layers stay inside the one-page limit of mount options.
  */
 export async function mountOverlay(spec: OverlaySpec): Promise<void> {
+  const { cwd, options } = overlayOptions(spec);
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', options, path.resolve(spec.target)], cwd);
+}
+
+/** True if `target` has an overlay mounted with exactly these layers (not a stale mount from an older state). */
+export async function isOverlayMounted(spec: OverlaySpec): Promise<boolean> {
+  const current = await mountOptions(spec.target);
+  if (current === undefined) return false;
+  const wanted = overlayOptions(spec).options.split(',');
+  const have = new Set(current.split(','));
+  return wanted.every((o) => have.has(o));
+}
+
+function overlayOptions(spec: OverlaySpec): { cwd: string; options: string } {
   const all = [...spec.lowerDirs, spec.upperDir, spec.workDir].map((p) => path.resolve(p));
   for (const p of all) {
     if (/[,:\s]/.test(p)) throw new ImageError('MountFailed', `cannot mount overlay: path "${p}" contains a comma, colon or space`);
   }
   const cwd = commonParent(spec.lowerDirs.map((p) => path.resolve(p)));
   const lower = spec.lowerDirs.map((p) => path.relative(cwd, path.resolve(p)) || '.').join(':');
-  const options = `lowerdir=${lower},upperdir=${path.resolve(spec.upperDir)},workdir=${path.resolve(spec.workDir)}`;
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', options, path.resolve(spec.target)], cwd);
+  return { cwd, options: `lowerdir=${lower},upperdir=${path.resolve(spec.upperDir)},workdir=${path.resolve(spec.workDir)}` };
 }
 
 /** Unmount `target` if it is mounted; a busy mount is detached lazily so nothing stays mounted. */
