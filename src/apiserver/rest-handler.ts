@@ -220,7 +220,7 @@ export class RestHandler {
     if (type === 'apply' && !opts.fieldManager) throw errors.badRequest('PATCH with content type application/apply-patch+yaml requires the fieldManager query parameter');
     const force = boolParam(query, 'force');
     if (q(query, 'force') !== undefined && type !== 'apply') throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
-    const patchRequest = { type, kind, patch: patchDoc, fieldManager: opts.fieldManager, force };
+    const patchRequest = { type, kind, patch: patchDoc, fieldManager: opts.fieldManager, force, subresource };
     if (type === 'apply' && subresource === undefined) {
       // Server-side apply creates the object when it does not exist.
       try {
