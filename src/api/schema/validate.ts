@@ -375,3 +375,20 @@ export function validateAgainst(node: SchemaNode, value: unknown): ValidationRes
   const result = compile(resolve(node), 'value')(value, undefined, ctx);
   return { causes: ctx.causes, decodeErrors: ctx.decodeErrors, unknownFields: ctx.unknownFields, pruned: result as KubeObject };
 }
+
+/**
+ * The API server's schema step in one call: validates `obj` against the kind's definition, throws the 400
+ * (`ApiError`) for decode errors or Strict unknown fields, and returns the pruned object, the Warning texts and
+ * the 422 causes (the caller adds the kind's semantic causes and answers `errors.invalid(...)` if any).
+ */
+export function checkAgainstSchema(
+  kind: { definition: string; kind: string; version: string },
+  obj: unknown,
+  fieldValidation: FieldValidation = 'Warn',
+  options: Omit<ValidateOptions, 'fieldValidation'> = {},
+): { object: KubeObject; warnings: string[]; causes: StatusCause[] } {
+  const result = validateObject(kind.definition, obj, { ...options, fieldValidation });
+  const outcome = fieldValidationOutcome(result, kind.kind, kind.version, fieldValidation);
+  if (outcome.error) throw outcome.error;
+  return { object: result.pruned, warnings: outcome.warnings, causes: result.causes };
+}

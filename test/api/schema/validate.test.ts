@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldValidationOutcome, parseFieldValidation, validateAgainst, validateObject } from '../../../src/api/schema/validate.js';
+import { ApiError } from '../../../src/api/errors.js';
+import { checkAgainstSchema, fieldValidationOutcome, parseFieldValidation, validateAgainst, validateObject } from '../../../src/api/schema/validate.js';
 
 const DEPLOYMENT = 'io.k8s.api.apps.v1.Deployment';
 const POD = 'io.k8s.api.core.v1.Pod';
@@ -193,4 +194,15 @@ test('validation of a typical pod costs well under 100 µs', () => {
   for (let i = 0; i < runs; i++) validateObject(POD, pod);
   const microseconds = Number(process.hrtime.bigint() - start) / 1000 / runs;
   assert.ok(microseconds < 50, `validation took ${microseconds.toFixed(1)} µs per pod`);
+});
+
+test('checkAgainstSchema throws the 400 and returns pruned object, warnings and causes', () => {
+  const kind = { definition: DEPLOYMENT, kind: 'Deployment', version: 'v1' };
+  const typo = deployment((d) => { d.spec.replicass = 1; delete d.spec.selector; });
+  assert.throws(() => checkAgainstSchema(kind, typo, 'Strict'), (e: unknown) => e instanceof ApiError && e.code === 400 && /strict decoding error/.test(e.message));
+  const warned = checkAgainstSchema(kind, typo);
+  assert.deepEqual(warned.warnings, ['unknown field "spec.replicass"']);
+  assert.deepEqual(warned.causes.map((c) => c.field), ['spec.selector']);
+  assert.equal((warned.object as Record<string, any>)['spec'].replicass, undefined);
+  assert.throws(() => checkAgainstSchema(kind, deployment((d) => { d.spec.replicas = []; }), 'Ignore'), (e: unknown) => e instanceof ApiError && e.code === 400);
 });
