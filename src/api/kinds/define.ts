@@ -43,7 +43,7 @@ export function defineKind<T>(d: KindDefinition<T>): ResourceKind {
   const subresources = d.subresources ?? [];
   const rules = { namespaced: d.namespaced, nameRule: d.nameRule ?? 'dns1123Subdomain' };
   const columns = d.columns ?? [ageColumn];
-  const cells = d.cells ?? ((obj: T, now: Date) => [age(typed<KubeObject>(obj as unknown as KubeObject).metadata.creationTimestamp, now)]);
+  const cells = d.cells ?? ((obj: T, now: Date) => [age((obj as { metadata?: { creationTimestamp?: string } }).metadata?.creationTimestamp, now)]);
   const fieldSelectors: ResourceKind['fieldSelectors'] = {};
   for (const [name, get] of Object.entries(d.fieldSelectors ?? {})) fieldSelectors[name] = (obj) => get(typed<T>(obj));
   return {
