@@ -5,7 +5,6 @@
  * kubectl looks for before it relies on server-side field validation).
  */
 import type { ResourceKind, Subresource } from '../../api/types.js';
-import { definition as findDefinition } from '../../api/schema/index.js';
 
 export type HttpMethod = 'get' | 'put' | 'post' | 'patch' | 'delete';
 export type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'connect';
@@ -301,9 +300,4 @@ export function rootDefinitions(kinds: readonly ResourceKind[]): string[] {
     names.add(kind.definition);
   }
   return [...names];
-}
-
-/** True when the named definition exists in the generated schema. */
-export function hasDefinition(name: string): boolean {
-  return findDefinition(name) !== undefined;
 }
