@@ -10,7 +10,7 @@ import { fieldValidationOutcome, validateObject, type FieldValidation } from '..
 import type { ResourceKind } from '../api/types.js';
 import { applyJsonPatch } from './patch/json-patch.js';
 import { applyMergePatch } from './patch/merge-patch.js';
-import { apply as serverSideApply } from './patch/server-side-apply.js';
+import { apply as serverSideApply, recordUpdate } from './patch/server-side-apply.js';
 import { strategicMerge } from './patch/strategic-merge-patch.js';
 import type { PatchType } from './negotiation.js';
 
@@ -66,4 +66,14 @@ export function applyPatch(current: KubeObject | undefined, request: PatchReques
       }).object as unknown as KubeObject;
     }
   }
+}
+
+/**
+ * Records `manager`'s ownership of what an ordinary write (create, update, non-apply patch) changed in
+ * metadata.managedFields, as Kubernetes does for every write. Returns the object to store.
+ */
+export function trackManagedFields(kind: ResourceKind, old: KubeObject | undefined, next: KubeObject, manager: string, subresource?: string): KubeObject {
+  const resetFields = kind.hasStatusSubresource ? [subresource === 'status' ? ['spec'] : ['status']] : [];
+  const apiVersion = kind.group ? `${kind.group}/${kind.version}` : kind.version;
+  return recordUpdate(old, next, manager, 'Update', apiVersion, { schema: definition(kind.definition), resolve, subresource, resetFields }).object as unknown as KubeObject;
 }

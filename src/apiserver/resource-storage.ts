@@ -9,13 +9,16 @@ import { apiVersionOf, isObject, type KubeObject } from '../api/object.js';
 import type { ResourceKind } from '../api/types.js';
 import { StoreError, type KeyValue } from '../store/store.js';
 import type { ServerContext } from './context.js';
-import { checkSchema, type FieldValidation } from './deps.js';
+import { checkSchema, trackManagedFields, type FieldValidation } from './deps.js';
 import { decodeObject, encodeObject, jsonEqual, metaOf, objectKey, specChanged } from './object-codec.js';
 
 export interface WriteOptions {
   dryRun: boolean;
   fieldValidation: FieldValidation;
+  /** Owner of the written fields in managedFields (the fieldManager parameter, else the client's user agent). */
   fieldManager?: string;
+  /** Server-side apply already set managedFields. */
+  managedFieldsSet?: boolean;
 }
 
 /** status: only status changes; binding: spec.nodeName and status (pods/binding) may both change. */
@@ -110,6 +113,7 @@ export class ResourceStorage {
     if (kind.hasStatusSubresource && resetsStatusOnCreate(kind)) delete object['status'];
     kind.applyDefaults(object);
     this.validate(kind, object);
+    if (!options.managedFieldsSet && options.fieldManager) Object.assign(object, withManagedFields(kind, undefined, object, options.fieldManager));
 
     const admitted: KubeObject[] = [];
     try {
@@ -157,7 +161,11 @@ export class ResourceStorage {
       if (!isObject(candidate) || !isObject(candidate.metadata)) throw errors.badRequest('the result is not an object with metadata');
       const pinned = candidate.metadata.resourceVersion;
       if (pinned && pinned !== old.metadata.resourceVersion) throw errors.conflict(kind.group, kind.plural, name);
-      const { object, warnings } = this.prepareUpdate(kind, old, candidate, options);
+      const prepared = this.prepareUpdate(kind, old, candidate, options);
+      const warnings = prepared.warnings;
+      const object = !options.managedFieldsSet && options.fieldManager
+        ? withManagedFields(kind, old, prepared.object, options.fieldManager, options.subresource)
+        : prepared.object;
 
       const reserved: KubeObject[] = [];
       try {
@@ -357,6 +365,13 @@ export class ResourceStorage {
     this.validate(kind, next, old);
     return { object: next, warnings };
   }
+}
+
+function withManagedFields(kind: ResourceKind, old: KubeObject | undefined, next: KubeObject, manager: string, subresource?: WriteSubresource): KubeObject {
+  const rv = next.metadata.resourceVersion;
+  const tracked = trackManagedFields(kind, old, next, manager, subresource === 'binding' ? undefined : subresource);
+  if (rv !== undefined) metaOf(tracked).resourceVersion = rv;
+  return tracked;
 }
 
 /** Workload kinds start with an empty status: controllers fill it in. Nodes and others keep what the creator sent. */

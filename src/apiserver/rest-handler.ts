@@ -50,7 +50,13 @@ function successStatus(kind: ResourceKind, obj: KubeObject, code = 200): Status 
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, group: kind.group, kind: kind.plural, uid: obj.metadata.uid }, code } as Status;
 }
 
-function writeOptions(query: Query): WriteOptions {
+/** Kubernetes' default field manager: the user agent up to the first '/' (e.g. "kubectl"). */
+function defaultManager(userAgent: string | undefined): string {
+  const name = (userAgent ?? '').split('/')[0]!.trim();
+  return name.slice(0, 128) || 'unknown';
+}
+
+function writeOptions(query: Query, userAgent?: string): WriteOptions {
   const dryRun = query['dryRun'];
   const values = (Array.isArray(dryRun) ? dryRun : dryRun === undefined ? [] : [dryRun]).filter((v) => v !== '');
   for (const v of values) if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
@@ -60,7 +66,7 @@ function writeOptions(query: Query): WriteOptions {
   }
   const fieldManager = q(query, 'fieldManager');
   if (fieldManager !== undefined && fieldManager.length > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
-  return { dryRun: values.length > 0, fieldValidation: (fv || 'Warn') as FieldValidation, fieldManager };
+  return { dryRun: values.length > 0, fieldValidation: (fv || 'Warn') as FieldValidation, fieldManager: fieldManager || (userAgent === undefined ? undefined : defaultManager(userAgent)) };
 }
 
 function deleteOptions(query: Query, body: Buffer | undefined, contentType: string | undefined): DeleteOptions {
@@ -121,7 +127,7 @@ export class RestHandler {
           return this.list(kind, info, query, accept, reply);
         case 'POST': {
           if (kind.namespaced && info.namespace === undefined) throw errors.methodNotAllowed(`create is not supported on the all-namespaces path; POST to /namespaces/NAMESPACE/${kind.plural}`);
-          const opts = writeOptions(query);
+          const opts = writeOptions(query, request.headers['user-agent']);
           const result = await this.storage.create(kind, info.namespace, decodeObjectBody(body, contentType), opts);
           return send(reply, 201, result.object, accept, result.warnings);
         }
@@ -143,7 +149,7 @@ export class RestHandler {
           return send(reply, 200, object, accept);
         }
         case 'PUT': {
-          const result = await this.storage.update(kind, info.namespace, name, decodeObjectBody(body, contentType), writeOptions(query));
+          const result = await this.storage.update(kind, info.namespace, name, decodeObjectBody(body, contentType), writeOptions(query, request.headers['user-agent']));
           return send(reply, 200, result.object, accept, result.warnings);
         }
         case 'PATCH':
@@ -216,8 +222,8 @@ export class RestHandler {
   private async patch(kind: ResourceKind, info: RequestInfo, name: string, subresource: 'status' | undefined, query: Query, body: Buffer | undefined, contentType: string | undefined, accept: AcceptInfo, reply: FastifyReply): Promise<FastifyReply> {
     const type = patchTypeOf(contentType);
     const patchDoc = type === 'apply' ? parseYamlBody(body) : parseJson(body);
-    const opts = writeOptions(query);
-    if (type === 'apply' && !opts.fieldManager) throw errors.badRequest('PATCH with content type application/apply-patch+yaml requires the fieldManager query parameter');
+    const opts = writeOptions(query, reply.request.headers['user-agent']);
+    if (type === 'apply' && !q(query, 'fieldManager')) throw errors.badRequest('PATCH with content type application/apply-patch+yaml requires the fieldManager query parameter');
     const force = boolParam(query, 'force');
     if (q(query, 'force') !== undefined && type !== 'apply') throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
     const patchRequest = { type, kind, patch: patchDoc, fieldManager: opts.fieldManager, force, subresource };
@@ -232,11 +238,11 @@ export class RestHandler {
         const meta = isObject(created.metadata) ? created.metadata : {};
         if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
         created.metadata = { ...meta, name };
-        const result = await this.storage.create(kind, info.namespace, created, opts);
+        const result = await this.storage.create(kind, info.namespace, created, { ...opts, managedFieldsSet: true });
         return send(reply, 201, result.object, accept, result.warnings);
       }
     }
-    const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => applyPatch(current, patchRequest), { ...opts, subresource });
+    const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => applyPatch(current, patchRequest), { ...opts, subresource, managedFieldsSet: type === 'apply' });
     return send(reply, 200, result.object, accept, result.warnings);
   }
 
@@ -250,7 +256,7 @@ export class RestHandler {
           return send(reply, 200, (await this.storage.get(kind, info.namespace, name)).object, nonTable);
         case 'PUT': {
           const desired = decodeObjectBody(body, contentType);
-          const result = await this.storage.update(kind, info.namespace, name, desired, { ...writeOptions(query), subresource: 'status' });
+          const result = await this.storage.update(kind, info.namespace, name, desired, { ...writeOptions(query, request.headers['user-agent']), subresource: 'status' });
           return send(reply, 200, result.object, nonTable, result.warnings);
         }
         case 'PATCH':
@@ -266,7 +272,7 @@ export class RestHandler {
           const scale = decodeObjectBody(body, contentType);
           const scaleMeta = isObject(scale['metadata']) ? scale['metadata'] : {};
           if (scaleMeta['name'] !== undefined && scaleMeta['name'] !== name) throw errors.badRequest(`the name of the object (${String(scaleMeta['name'])}) does not match the name on the URL (${name})`);
-          const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => applyScale(kind, current, scale), writeOptions(query));
+          const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => applyScale(kind, current, scale), writeOptions(query, request.headers['user-agent']));
           return send(reply, 200, toScale(result.object), nonTable);
         }
         case 'PATCH': {
@@ -276,7 +282,7 @@ export class RestHandler {
           const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => {
             const patched = applyPatch(toScale(current), { type: type === 'strategic' ? 'merge' : type, kind, patch: patchDoc, force: false });
             return applyScale(kind, current, patched);
-          }, writeOptions(query));
+          }, writeOptions(query, request.headers['user-agent']));
           return send(reply, 200, toScale(result.object), nonTable);
         }
       }
@@ -290,7 +296,7 @@ export class RestHandler {
       if (typeof node !== 'string' || node === '') {
         throw errors.invalid('', 'Binding', name, [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
       }
-      const opts = writeOptions(query);
+      const opts = writeOptions(query, request.headers['user-agent']);
       await this.storage.guaranteedUpdate(kind, info.namespace, name, (pod) => {
         const spec = (isObject(pod['spec']) ? pod['spec'] : (pod['spec'] = {})) as Record<string, unknown>;
         if (pod.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
@@ -323,7 +329,7 @@ export class RestHandler {
         nsSpec['finalizers'] = Array.isArray(spec['finalizers']) ? spec['finalizers'] : [];
         if (typeof desiredMeta['resourceVersion'] === 'string' && desiredMeta['resourceVersion']) metaOf(ns).resourceVersion = desiredMeta['resourceVersion'];
         return ns;
-      }, writeOptions(query));
+      }, writeOptions(query, request.headers['user-agent']));
       return send(reply, 200, result.object, nonTable);
     }
     if (isPod && (servedConnectSubresources as string[]).includes(sub)) {
