@@ -1,6 +1,6 @@
 /** What the store knows about an image, as records on disk and as the `ImageInfo` callers see. */
 import type { Descriptor, ImageConfig } from './media-types.js';
-import { familiarRepository, type ImageReference } from './reference.js';
+import { canonicalReference, familiarRepository, type ImageReference } from './reference.js';
 
 /** The runnable part of the image config, with Docker's names. */
 export interface ImageRunConfig {
@@ -89,10 +89,12 @@ export function layerInfo(d: Descriptor): LayerInfo {
   return { digest: d.digest, size: d.size, mediaType: d.mediaType };
 }
 
+/** The record as seen through `ref`: asked for by digest, it is reported under that digest without a tag. */
 export function infoOf(record: ImageRecord, ref: ImageReference): ImageInfo {
   const repository = familiarRepository(ref);
+  const byDigest = ref.digest !== undefined;
   const info: ImageInfo = {
-    reference: record.reference,
+    reference: byDigest ? canonicalReference({ registry: ref.registry, repository: ref.repository, digest: ref.digest }) : record.reference,
     repository,
     digest: record.digest,
     repoDigest: `${repository}@${record.indexDigest ?? record.digest}`,
@@ -104,7 +106,7 @@ export function infoOf(record: ImageRecord, ref: ImageReference): ImageInfo {
     config: record.config,
     storedAt: record.storedAt,
   };
-  if (record.tag !== undefined) info.tag = record.tag;
+  if (record.tag !== undefined && !byDigest) info.tag = record.tag;
   if (record.indexDigest !== undefined) info.indexDigest = record.indexDigest;
   if (record.created !== undefined) info.created = record.created;
   return info;
