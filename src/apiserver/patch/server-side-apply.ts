@@ -231,6 +231,8 @@ export function apply(live: object | undefined, applied: unknown, manager: strin
   const configSet = fm.fieldSet(config);
 
   let merged = cloneJson(fm.merge(liveObj, config));
+  // Fields this endpoint resets (status through the main resource…) keep their live values.
+  for (const path of options.resetFields ?? []) restoreFrom(liveObj, merged, path);
   const change = fm.compare(liveObj, merged);
   const touched = change.modified.union(change.added);
 
@@ -277,6 +279,26 @@ export function apply(live: object | undefined, applied: unknown, manager: strin
   }
   const entries = encodeManagers(managers);
   return { object: setManagedFields(merged, entries), managedFields: entries };
+}
+
+function restoreFrom(source: JsonObject, target: JsonObject, path: readonly string[]): void {
+  if (path.length === 0) return;
+  let from: JsonValue | undefined = source;
+  let to: JsonObject = target;
+  for (const [i, name] of path.entries()) {
+    from = isJsonObject(from) ? from[name] : undefined;
+    if (i === path.length - 1) {
+      if (from === undefined) delete to[name];
+      else to[name] = cloneJson(from);
+      return;
+    }
+    const next = to[name];
+    if (!isJsonObject(next)) {
+      if (from === undefined) return;
+      to[name] = {};
+    }
+    to = to[name] as JsonObject;
+  }
 }
 
 /**

@@ -231,3 +231,13 @@ test('managed fields sent by the client replace the stored ones; [{}] clears the
   const cleared = updateObj(created, { ...created, metadata: { ...created.metadata, managedFields: [{}] } }, 'x', 'Update', 'apps/v1', opts());
   assert.equal(cleared.metadata.managedFields, undefined);
 });
+
+test('apply through the main resource cannot set reset fields (status)', () => {
+  const live = stored(applyObj(undefined, deploy({ replicas: 1 }), 'kubectl', opts()));
+  const withStatus = { ...live, status: { replicas: 1 } };
+  const next = applyObj(withStatus, { ...deploy({ replicas: 1 }), status: { replicas: 99 } }, 'kubectl', opts());
+  assert.deepEqual(next.status, { replicas: 1 });
+  assert.equal(entryOf(next, 'kubectl')!.fieldsV1['f:status'], undefined);
+  const created = applyObj(undefined, { ...deploy(), status: { replicas: 99 } }, 'kubectl', opts());
+  assert.equal(created.status, undefined);
+});
