@@ -20,6 +20,8 @@ export interface GarbageCollectorOptions {
   /** Share informers with other controllers in the process. */
   factory?: InformerFactory;
   workers?: number;
+  /** How long start() waits for caches before working with what it has; default 30 s. */
+  syncTimeoutMs?: number;
 }
 
 interface Node {
@@ -45,6 +47,7 @@ export class GarbageCollector {
   private readonly logger: Logger;
   private readonly factory: InformerFactory;
   private readonly ownsFactory: boolean;
+  private stopped = false;
 
   constructor(private readonly options: GarbageCollectorOptions) {
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ controller: 'garbage-collector' });
@@ -57,7 +60,8 @@ export class GarbageCollector {
   }
 
   async start(): Promise<void> {
-    const all = this.options.resources ?? await this.options.client.discover();
+    const all = this.options.resources ?? await this.discoverUntilStopped();
+    if (this.stopped) return;
     const resources = all.filter((r) => ['list', 'watch', 'delete'].every((v) => r.verbs.includes(v))
       && !IGNORED.has(`${r.group}/${r.plural}`));
     for (const resource of resources) {
@@ -71,14 +75,44 @@ export class GarbageCollector {
       this.informers.push(informer);
       informer.start();
     }
-    await Promise.all(this.informers.map((informer) => informer.waitForSync()));
+    await this.waitForCaches();
     await this.controller.start();
     this.logger.info({ resources: resources.length }, 'garbage collector started');
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.controller.stop();
     if (this.ownsFactory) await this.factory.stop();
+  }
+
+  /** Discovery, retried until it answers (the API server may still be starting) or the collector is stopped. */
+  private async discoverUntilStopped(): Promise<DiscoveredResource[]> {
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        return await this.options.client.discover();
+      } catch (err) {
+        if (this.stopped) return [];
+        this.logger.warn({ err: (err as Error).message }, 'discovery failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /**
+   * Waits for every cache, but not forever: after a while it starts with what it has (an owner missing from
+   * the caches is looked up live before anything is deleted, so a lagging cache never causes a wrong delete).
+   */
+  private async waitForCaches(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.options.syncTimeoutMs ?? 30_000); });
+    const synced = Promise.all(this.informers.map((informer) => informer.waitForSync())).then(() => 'synced' as const);
+    const outcome = await Promise.race([synced, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      const lagging = this.informers.filter((i) => !i.hasSynced()).map((i) => i.ref.plural);
+      this.logger.warn({ lagging }, 'starting before every cache synced');
+    }
   }
 
   private observe(resource: DiscoveredResource, obj: KubeObject, old: KubeObject | undefined): void {

@@ -86,7 +86,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     closers.push(() => client.close());
     let manager: ControllerManager | undefined;
     if (options.controllers ?? true) {
-      manager = await startControllerManager(client, logger.child({ component: 'controller-manager' }));
+      manager = startControllerManager(client, logger.child({ component: 'controller-manager' }));
       closers.push(() => manager?.stop());
     }
     logger.info({ url, dataDir }, 'control plane ready');

@@ -16,19 +16,23 @@ export interface ControllerManager {
 
 /**
  * Starts the built-in controllers (kube-controller-manager's role) as API clients sharing one informer factory.
- * Add new controllers to the list below.
+ * Controllers start in the background: each waits for its own caches, so one slow or failing resource never
+ * holds up the API server or the other controllers. Add new controllers to the list below.
  */
-export async function startControllerManager(client: ApiClient, logger: Logger): Promise<ControllerManager> {
+export function startControllerManager(client: ApiClient, logger: Logger): ControllerManager {
   const factory = new InformerFactory(client, logger);
-  const controllers: ManagedController[] = [
-    new NamespaceController({ client, logger, factory }),
-    new GarbageCollector({ client, logger, factory }),
+  const controllers: Array<{ name: string; controller: ManagedController }> = [
+    { name: 'namespace', controller: new NamespaceController({ client, logger, factory }) },
+    { name: 'garbage-collector', controller: new GarbageCollector({ client, logger, factory }) },
   ];
-  for (const controller of controllers) await controller.start();
+  const starts = controllers.map(({ name, controller }) => controller.start().catch((err: unknown) => {
+    logger.error({ controller: name, err: (err as Error).message }, 'controller failed to start');
+  }));
   return {
     async stop() {
-      await Promise.all(controllers.map((c) => c.stop()));
+      await Promise.all(controllers.map(({ controller }) => controller.stop()));
       await factory.stop();
+      await Promise.all(starts);
     },
   };
 }
