@@ -103,7 +103,7 @@ export function newRequirement(key: string, operator: LabelOperator, values: rea
   }
   values.forEach((v, i) => {
     const valueErrs = labelValueErrors(v);
-    if (valueErrs.length) errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: ${valueErrs.join('; ')}`);
+    if (valueErrs.length) errs.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${valueErrs.join('; ')}`);
   });
   return errs.length ? errs : { key, operator, values: [...values] };
 }
@@ -270,7 +270,7 @@ class Parser {
       case 'notin': return 'notin';
       case '>': return 'gt';
       case '<': return 'lt';
-      default: throw new ParseFailure(`found '${t.literal}', expected: in, notin, =, ==, !=, gt, lt`);
+      default: throw new ParseFailure(`found '${t.literal}', expected: '=', '!=', '==', 'in', notin'`);
     }
   }
 
