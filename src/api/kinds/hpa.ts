@@ -11,7 +11,8 @@ export const DEFAULT_CPU_UTILIZATION = 80;
 
 function defaultScalingRules(rules: HPAScalingRules | undefined, scaleUp: boolean): HPAScalingRules {
   const r = rules ?? {};
-  r.stabilizationWindowSeconds ??= scaleUp ? 0 : 300;
+  // Scale-down leaves the window unset: the autoscaler then uses its downscale stabilization (300 s).
+  if (scaleUp) r.stabilizationWindowSeconds ??= 0;
   r.selectPolicy ||= 'Max';
   r.policies ??= scaleUp
     ? [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }]

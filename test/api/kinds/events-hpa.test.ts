@@ -70,6 +70,11 @@ test('HPA defaults and validation', () => {
   assert.equal(behavior.scaleDown!.stabilizationWindowSeconds, 60);
   assert.equal(behavior.scaleUp!.stabilizationWindowSeconds, 0);
   assert.equal(behavior.scaleUp!.policies!.length, 2);
+  const upOnly = hpa({ scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 5, behavior: { scaleUp: { selectPolicy: 'Min' } } });
+  hpaKind.applyDefaults(upOnly);
+  const rules = (upOnly as unknown as HorizontalPodAutoscaler).spec!.behavior!;
+  assert.equal(rules.scaleUp!.selectPolicy, 'Min');
+  assert.deepEqual(rules.scaleDown, { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] });
   const bad = hpa({ scaleTargetRef: { kind: 'Deployment' }, minReplicas: 3, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization' } } }] });
   assert.deepEqual(fields(createCauses(hpaKind, bad)), ['spec.scaleTargetRef.name', 'spec.maxReplicas', 'spec.metrics[0].resource.target.averageUtilization']);
 });
