@@ -18,8 +18,10 @@ export interface ControlPlaneOptions {
   /** Port to listen on; default 6443; 0 picks a free one. */
   port?: number;
   logger?: Logger;
-  /** Run the built-in controllers (garbage collector, namespace); default true. */
+  /** Run the built-in controllers (garbage collector, namespace) and the scheduler; default true. */
   controllers?: boolean;
+  /** With controllers on, also run the scheduler; default true. */
+  scheduler?: boolean;
   /** Extra names/addresses for the serving certificate (e.g. the machine's public address). */
   extraSans?: string[];
   /** ClusterIP range for Services; the API server's default when omitted. */
@@ -86,7 +88,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     closers.push(() => client.close());
     let manager: ControllerManager | undefined;
     if (options.controllers ?? true) {
-      manager = startControllerManager(client, logger.child({ component: 'controller-manager' }));
+      manager = startControllerManager(client, logger.child({ component: 'controller-manager' }), { scheduler: options.scheduler });
       closers.push(() => manager?.stop());
     }
     logger.info({ url, dataDir }, 'control plane ready');

@@ -3,6 +3,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { NamespaceController } from '../controllers/namespace.js';
+import { Scheduler } from '../scheduler/scheduler.js';
 
 /** Something the controller manager runs: started once, stopped on shutdown. */
 export interface ManagedController {
@@ -19,12 +20,18 @@ export interface ControllerManager {
  * Controllers start in the background: each waits for its own caches, so one slow or failing resource never
  * holds up the API server or the other controllers. Add new controllers to the list below.
  */
-export function startControllerManager(client: ApiClient, logger: Logger): ControllerManager {
+export interface ControllerManagerOptions {
+  /** Run the scheduler (kube-scheduler's role) beside the controllers; default true. */
+  scheduler?: boolean;
+}
+
+export function startControllerManager(client: ApiClient, logger: Logger, options: ControllerManagerOptions = {}): ControllerManager {
   const factory = new InformerFactory(client, logger);
   const controllers: Array<{ name: string; controller: ManagedController }> = [
     { name: 'namespace', controller: new NamespaceController({ client, logger, factory }) },
     { name: 'garbage-collector', controller: new GarbageCollector({ client, logger, factory }) },
   ];
+  if (options.scheduler ?? true) controllers.push({ name: 'scheduler', controller: new Scheduler({ client, logger, factory }) });
   const starts = controllers.map(({ name, controller }) => controller.start().catch((err: unknown) => {
     logger.error({ controller: name, err: (err as Error).message }, 'controller failed to start');
   }));
