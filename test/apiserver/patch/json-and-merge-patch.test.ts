@@ -94,3 +94,16 @@ test('merge patch that is not an object is 400', () => {
     assert.throws(() => applyMergePatch({}, patch), (e: unknown) => e instanceof PatchError && e.code === 400);
   }
 });
+
+test('media types map to patch types', async () => {
+  const { patchTypeOf, applyPatchOfType } = await import('../../../src/apiserver/patch/patch-types.js');
+  assert.equal(patchTypeOf('application/json-patch+json'), 'json');
+  assert.equal(patchTypeOf('application/merge-patch+json; charset=utf-8'), 'merge');
+  assert.equal(patchTypeOf('application/strategic-merge-patch+json'), 'strategic');
+  assert.equal(patchTypeOf('application/apply-patch+yaml'), 'apply');
+  assert.equal(patchTypeOf('application/json'), undefined);
+  assert.equal(patchTypeOf(undefined), undefined);
+  assert.deepEqual(applyPatchOfType('merge', { a: 1 }, { b: 2 }), { a: 1, b: 2 });
+  assert.deepEqual(applyPatchOfType('json', { a: 1 }, [{ op: 'remove', path: '/a' }]), {});
+  assert.deepEqual(applyPatchOfType('strategic', { a: [1] }, { a: [2] }), { a: [2] });
+});
