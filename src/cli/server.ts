@@ -8,7 +8,7 @@ import { runUntilSignal } from './run-until-signal.js';
 /** `stratus server`: the control plane alone (API server, store, controllers). */
 export function serverCommand(): Command {
   return addControlPlaneFlags(new Command('server'))
-    .description('run the control plane: API server, embedded store and built-in controllers')
+    .description('run the control plane: API server, embedded store, scheduler and built-in controllers')
     .action(async (flags: ControlPlaneFlags) => {
       const logger = createLogger(flags.logLevel);
       const plane = await startControlPlane({ dataDir: flags.dataDir, host: flags.bind, port: flags.port, logger });
