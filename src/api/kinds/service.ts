@@ -1,4 +1,5 @@
 /** core/v1 Service. ClusterIP allocation is the API server's job; this file only defaults and checks. */
+import { isIP } from 'node:net';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { StatusCause } from '../errors.js';
 import { age } from '../printers/age.js';
@@ -32,6 +33,11 @@ export function defaultService(svc: Service): void {
   // Keep the legacy clusterIP and the clusterIPs list in step when the user gave only one of them.
   if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
   if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
+  // Stratus clusters are single-stack; upstream's allocator records that on every non-ExternalName service.
+  if (spec.type !== 'ExternalName') {
+    spec.ipFamilyPolicy ||= 'SingleStack';
+    if (!spec.ipFamilies?.length) spec.ipFamilies = [spec.clusterIP && isIP(spec.clusterIP) === 6 ? 'IPv6' : 'IPv4'];
+  }
   const status = ((svc as Writable<Service>).status ??= {});
   status.loadBalancer ??= {};
 }

@@ -22,6 +22,11 @@ test('service defaults', () => {
   assert.equal(spec.internalTrafficPolicy, 'Cluster');
   assert.deepEqual(spec.ports!.map((p) => [p.protocol, p.targetPort]), [['TCP', 80], ['TCP', 'https']]);
   assert.equal(spec.clusterIP, undefined, 'the API server allocates the cluster IP');
+  assert.equal(spec.ipFamilyPolicy, 'SingleStack');
+  assert.deepEqual(spec.ipFamilies, ['IPv4']);
+  const ext = svc({ type: 'ExternalName', externalName: 'db.example.com' });
+  serviceKind.applyDefaults(ext);
+  assert.equal((ext as unknown as Service).spec!.ipFamilies, undefined);
   const np = svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
   assert.deepEqual(createCauses(serviceKind, np), []);
   assert.equal((np as unknown as Service).spec!.externalTrafficPolicy, 'Cluster');
