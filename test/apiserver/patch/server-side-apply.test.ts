@@ -241,3 +241,33 @@ test('apply through the main resource cannot set reset fields (status)', () => {
   const created = applyObj(undefined, { ...deploy(), status: { replicas: 99 } }, 'kubectl', opts());
   assert.equal(created.status, undefined);
 });
+
+test('with the generated OpenAPI definitions: a Deployment manifest re-applied with changes', async () => {
+  const schemaModule = await import('../../../src/api/schema/index.js');
+  const real = { schema: schemaModule.definition('io.k8s.api.apps.v1.Deployment'), resolve: schemaModule.resolve, resetFields: [['status']] };
+  const manifest = (image: string, env: Obj[], extraContainer = false) => deploy({
+    replicas: 2,
+    containers: [
+      { name: 'web', image, env, ports: [{ containerPort: 80 }], args: ['--a'] },
+      ...(extraContainer ? [{ name: 'side', image: 'envoy' }] : []),
+    ],
+  });
+  const created = applyObj(undefined, manifest('nginx:1', [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], true), 'kubectl', { force: false, ...real, now: T1 });
+  // What the server adds on create: defaults nobody applied.
+  const live = stored(created);
+  live.spec.template.spec.containers[0].ports[0].protocol = 'TCP';
+  live.spec.template.spec.containers[0].imagePullPolicy = 'IfNotPresent';
+  live.spec.revisionHistoryLimit = 10;
+
+  const next = applyObj(live, manifest('nginx:2', [{ name: 'B', value: '3' }]), 'kubectl', { force: false, ...real, now: T2 });
+  assert.deepEqual(next.spec.template.spec.containers, [{
+    name: 'web', image: 'nginx:2', env: [{ name: 'B', value: '3' }], ports: [{ containerPort: 80, protocol: 'TCP' }],
+    args: ['--a'], imagePullPolicy: 'IfNotPresent',
+  }]);
+  assert.equal(next.spec.revisionHistoryLimit, 10, 'unowned defaults stay');
+  const fields = entryOf(next, 'kubectl')!.fieldsV1;
+  assert.deepEqual(fields['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"web"}'], {
+    '.': {}, 'f:args': {}, 'f:env': { 'k:{"name":"B"}': { '.': {}, 'f:name': {}, 'f:value': {} } }, 'f:image': {}, 'f:name': {},
+    'f:ports': { 'k:{"containerPort":80}': { '.': {}, 'f:containerPort': {} } },
+  });
+});
