@@ -23,6 +23,7 @@ const modules = {
   'coordination/v1': 'io.k8s.api.coordination.v1',
   'events/v1': 'io.k8s.api.events.v1',
   'policy/v1': 'io.k8s.api.policy.v1',
+  'scheduling/v1': 'io.k8s.api.scheduling.v1',
   'meta/v1': 'io.k8s.apimachinery.pkg.apis.meta.v1',
   'runtime': 'io.k8s.apimachinery.pkg.runtime',
   'api/resource': 'io.k8s.apimachinery.pkg.api.resource',

@@ -1,0 +1,173 @@
+import type { Node, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import { pino, type Logger } from 'pino';
+import { isNotFound, type ApiClient } from '../../client/api-client.js';
+import { Informer } from '../../client/informer.js';
+import { PODS } from '../../client/resources.js';
+import { readMachineFacts } from '../machine.js';
+import { NodeLease } from '../node-lease.js';
+import { buildNode } from '../node-object.js';
+import { registerNode } from '../register-node.js';
+import { Limiter } from './limiter.js';
+
+/** One hollow node as a test or benchmark wants it. */
+export interface HollowNodeSpec {
+  name: string;
+  cpu?: string;
+  memory?: string;
+  pods?: number;
+  labels?: Record<string, string>;
+  taints?: NonNullable<Node['spec']>['taints'];
+}
+
+export interface HollowAgentOptions {
+  client: ApiClient;
+  /** One node named `name`, or `count` nodes named name-0 … name-(count-1); or exactly `nodes`. */
+  name?: string;
+  count?: number;
+  nodes?: HollowNodeSpec[];
+  cpu?: string;
+  memory?: string;
+  pods?: number;
+  labels?: (index: number) => Record<string, string>;
+  leaseIntervalMs?: number;
+  /** Fake pod lifecycles (Running status, removal on delete); default true. */
+  simulatePods?: boolean;
+  /** API requests in flight at once (registration, leases, pod status). */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+interface HollowNode {
+  name: string;
+  index: number;
+  uid?: string;
+  lease: NodeLease;
+  nextIp: number;
+}
+
+/**
+ * Kubemark-style hollow nodes: registers nodes and renews their leases like a real agent, and fakes the
+ * lifecycle of pods bound to them without running anything (they go Running with made-up IPs, and are removed
+ * at once when deleted). For testing and benchmarking the control plane at thousands of nodes.
+ */
+export class HollowAgent {
+  private readonly nodes = new Map<string, HollowNode>();
+  private readonly logger: Logger;
+  private readonly limiter: Limiter;
+  private pods?: Informer<Pod>;
+  private leaseTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly handled = new Set<string>();
+
+  constructor(private readonly options: HollowAgentOptions) {
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'hollow-agent' });
+    this.limiter = new Limiter(options.concurrency ?? 32);
+  }
+
+  nodeNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  async start(): Promise<void> {
+    const facts = readMachineFacts('/', 'hollow://0.1.0');
+    await Promise.all(this.specs().map((spec, index) => this.limiter.run(async () => {
+      const nodeName = spec.name;
+      const node = buildNode({
+        name: nodeName,
+        cpu: spec.cpu ?? this.options.cpu ?? '4',
+        memory: spec.memory ?? this.options.memory ?? '16Gi',
+        pods: spec.pods ?? this.options.pods ?? 110,
+        ephemeralStorage: '100Gi',
+        internalIP: `127.0.${(index >> 8) & 255}.${index & 255}`,
+        hostname: nodeName,
+        labels: { 'stratus.io/hollow': 'true', ...this.options.labels?.(index), ...spec.labels },
+        taints: spec.taints,
+        nodeInfo: { ...facts.nodeInfo, containerRuntimeVersion: 'hollow://0.1.0' },
+        agentPort: 0,
+      });
+      const registered: Node = await registerNode(this.options.client, node);
+      const hollow: HollowNode = {
+        name: nodeName, index, uid: registered.metadata?.uid, nextIp: 2,
+        lease: new NodeLease(this.options.client, nodeName, () => hollow.uid, this.logger),
+      };
+      this.nodes.set(nodeName, hollow);
+      await hollow.lease.renew();
+    })));
+    this.logger.info({ nodes: this.nodes.size }, 'hollow nodes registered');
+    this.scheduleLeases();
+    if (this.options.simulatePods === false) return;
+
+    this.pods = new Informer(this.options.client, PODS, { logger: this.logger });
+    this.pods.addHandlers({ onAdd: (pod) => this.observe(pod), onUpdate: (_old, pod) => this.observe(pod) });
+    this.pods.start();
+    await this.pods.waitForSync();
+  }
+
+  private specs(): HollowNodeSpec[] {
+    const { count, name = 'hollow', nodes } = this.options;
+    if (nodes) return nodes;
+    return count === undefined ? [{ name }] : Array.from({ length: count }, (_, i) => ({ name: `${name}-${i}` }));
+  }
+
+  /** Spreads renewals over the interval so 5,000 nodes do not renew in one burst. */
+  private scheduleLeases(): void {
+    const interval = this.options.leaseIntervalMs ?? 10_000;
+    const nodes = [...this.nodes.values()];
+    let cursor = 0;
+    const tickMs = 100;
+    const perTick = Math.max(1, Math.ceil((nodes.length * tickMs) / interval));
+    this.leaseTimer = setInterval(() => {
+      for (let i = 0; i < perTick && nodes.length > 0; i++) {
+        const node = nodes[cursor++ % nodes.length]!;
+        void this.limiter.run(() => node.lease.renew()).catch((err) => this.logger.warn({ err, node: node.name }, 'lease renewal failed'));
+      }
+    }, tickMs);
+  }
+
+  private observe(pod: Pod): void {
+    const nodeName = pod.spec?.nodeName;
+    const node = nodeName ? this.nodes.get(nodeName) : undefined;
+    if (!node || this.stopped) return;
+    const key = `${pod.metadata?.namespace}/${pod.metadata?.name}/${pod.metadata?.uid}`;
+    if (pod.metadata?.deletionTimestamp) {
+      if (this.handled.has(`${key}/deleted`)) return;
+      this.handled.add(`${key}/deleted`);
+      void this.limiter.run(() => this.options.client.delete(PODS, pod.metadata!.name!, {
+        namespace: pod.metadata!.namespace, gracePeriodSeconds: 0, preconditions: { uid: pod.metadata!.uid },
+      })).catch((err) => { if (!isNotFound(err)) this.logger.warn({ err }, 'could not remove deleted pod'); })
+        .finally(() => { this.handled.delete(key); this.handled.delete(`${key}/deleted`); });
+      return;
+    }
+    if (pod.status?.phase === 'Running' || this.handled.has(key)) return;
+    this.handled.add(key);
+    const ip = `10.${200 + (node.index >> 16)}.${(node.index >> 8) & 255}.${node.index & 255}`;
+    void this.limiter.run(() => this.options.client.patch(PODS, pod.metadata!.name!, { status: runningStatus(pod, node, ip) }, 'merge', {
+      namespace: pod.metadata!.namespace, subresource: 'status',
+    })).catch((err) => { this.handled.delete(key); if (!isNotFound(err)) this.logger.warn({ err }, 'could not report pod running'); });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.pods?.stop();
+    await this.limiter.idle();
+  }
+}
+
+function runningStatus(pod: Pod, node: HollowNode, podIP: string): PodStatus {
+  const now = new Date().toISOString();
+  const conditions = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now }));
+  return {
+    phase: 'Running',
+    conditions,
+    hostIP: `127.0.${(node.index >> 8) & 255}.${node.index & 255}`,
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: now,
+    qosClass: pod.status?.qosClass,
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name, ready: true, started: true, restartCount: 0, image: c.image ?? '', imageID: `hollow://${c.image ?? ''}`,
+      containerID: `hollow://${pod.metadata?.uid}/${c.name}`, state: { running: { startedAt: now } },
+    })),
+  };
+}
