@@ -172,7 +172,7 @@ async function copyVerified(from: string, d: Descriptor, destination: string, on
   const temp = `${destination}.tmp-${randomBytes(6).toString('hex')}`;
   try {
     const counter = new Transform({ transform(chunk: Buffer, _enc, done) { onBytes(chunk.length); done(null, chunk); } });
-    await pipeline(createReadStream(from), new DigestVerifier(d.digest, d.size, `blob ${d.digest}`), counter, createWriteStream(temp));
+    await pipeline(createReadStream(from), new DigestVerifier(d.digest, d.size, 'blob'), counter, createWriteStream(temp));
     await rename(temp, destination);
   } catch (err) {
     await rm(temp, { force: true });

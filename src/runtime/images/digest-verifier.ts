@@ -32,7 +32,7 @@ export class DigestVerifier extends Transform {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     if (this.expectedSize !== undefined && this.bytes > this.expectedSize) {
-      done(new ImageError('DigestMismatch', `digest mismatch: ${this.what} is larger than the ${this.expectedSize} bytes its descriptor declares`));
+      done(new ImageError('DigestMismatch', `digest mismatch: ${this.what} ${this.expected} is larger than the ${this.expectedSize} bytes its descriptor declares`));
       return;
     }
     done(null, chunk);
@@ -41,11 +41,11 @@ export class DigestVerifier extends Transform {
   override _flush(done: TransformCallback): void {
     const actual = `sha256:${this.hash.digest('hex')}`;
     if (actual !== this.expected) {
-      done(new ImageError('DigestMismatch', `digest mismatch: ${this.what} should be ${this.expected} but the content hashes to ${actual}`));
+      done(new ImageError('DigestMismatch', `digest mismatch: ${this.what} ${this.expected} has content that hashes to ${actual} (corrupted in the registry or on the way; try again)`));
       return;
     }
     if (this.expectedSize !== undefined && this.bytes !== this.expectedSize) {
-      done(new ImageError('DigestMismatch', `digest mismatch: ${this.what} is ${this.bytes} bytes, its descriptor says ${this.expectedSize}`));
+      done(new ImageError('DigestMismatch', `digest mismatch: ${this.what} ${this.expected} is ${this.bytes} bytes, its descriptor says ${this.expectedSize}`));
       return;
     }
     done();

@@ -163,7 +163,7 @@ export class RegistryClient {
       if (!res.ok) throw await this.responseError(res, ref, 'blob', descriptor.digest);
       if (!res.body) throw pullError('RegistryError', image, `the registry sent no body for blob ${descriptor.digest}`);
       const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-      const verifier = new DigestVerifier(descriptor.digest, descriptor.size, `blob ${descriptor.digest}`);
+      const verifier = new DigestVerifier(descriptor.digest, descriptor.size, 'blob');
       const streams: Array<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream> = [body, watchdog, verifier, ...sinks];
       await pipeline(streams);
     } catch (err) {
