@@ -93,6 +93,7 @@ export function assertDepth(value: unknown): void {
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
+    if (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) throw errors.badRequest('the request body holds a value JSON cannot represent (e.g. a YAML !!binary or !!set); send plain JSON or YAML values');
     if (depth > MAX_BODY_DEPTH) throw errors.badRequest(`the request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
     for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }

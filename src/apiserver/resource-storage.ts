@@ -159,6 +159,7 @@ export class ResourceStorage {
       const old = decodeObject(kv);
       const candidate = await mutate(decodeObject(kv));
       if (!isObject(candidate) || !isObject(candidate.metadata)) throw errors.badRequest('the result is not an object with metadata');
+      this.checkIdentity(kind, namespace, name, candidate);
       const pinned = candidate.metadata.resourceVersion;
       if (pinned && pinned !== old.metadata.resourceVersion) throw errors.conflict(kind.group, kind.plural, name);
       const prepared = this.prepareUpdate(kind, old, candidate, options);
@@ -305,6 +306,20 @@ export class ResourceStorage {
       delete meta['namespace'];
     }
     return body as KubeObject;
+  }
+
+  /** A write may not move an object: its kind, name and namespace must be the ones on the URL. */
+  private checkIdentity(kind: ResourceKind, namespace: string | undefined, name: string, obj: KubeObject): void {
+    const expected = apiVersionOf(kind);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
+      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expected})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== kind.kind) throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${kind.kind})`);
+    const meta = obj.metadata;
+    if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+    if (kind.namespaced && meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
   }
 
   private schemaCheck(kind: ResourceKind, obj: KubeObject, fieldValidation: FieldValidation): { object: KubeObject; warnings: string[] } {

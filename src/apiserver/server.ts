@@ -73,6 +73,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 1000, ignoreDuplicateSlashes: false },
+    frameworkErrors: (err, request, reply) => {
+      const status = toApiError(err, request as FastifyRequest, logger).toStatus();
+      (reply as unknown as FastifyReply).code(status.code).type('application/json').send(JSON.stringify(status));
+    },
   });
 
   app.removeAllContentTypeParsers();
