@@ -21,8 +21,12 @@ function invalid(archive: string, why: string): ImageError {
   return new ImageError('InvalidArchive', `failed to import "${archive}": ${why}`);
 }
 
-/** Open `archive` (dir or tar, possibly gzipped) and pick the image for `ref`. `workDir` is an empty scratch dir. */
-export async function openArchive(archive: string, ref: ImageReference, workDir: string): Promise<ImageSource> {
+/**
+ * Open `archive` (dir or tar, possibly gzipped) and pick one image: the one named `select` (an OCI
+ * `org.opencontainers.image.ref.name` or a docker save RepoTag), else the one named like `ref`, else the only one.
+ * `workDir` is an empty scratch dir.
+ */
+export async function openArchive(archive: string, ref: ImageReference, workDir: string, select?: string): Promise<ImageSource> {
   const st = await stat(archive).catch(() => undefined);
   if (!st) throw invalid(archive, 'no such file or directory');
   let dir = archive;
@@ -35,8 +39,8 @@ export async function openArchive(archive: string, ref: ImageReference, workDir:
       throw invalid(archive, `not a tar archive (${(err as Error).message})`);
     }
   }
-  if (await isFile(path.join(dir, 'index.json'))) return openOciLayout(archive, dir, ref);
-  if (await isFile(path.join(dir, 'manifest.json'))) return openDockerSave(archive, dir, ref);
+  if (await isFile(path.join(dir, 'index.json'))) return openOciLayout(archive, dir, ref, select);
+  if (await isFile(path.join(dir, 'manifest.json'))) return openDockerSave(archive, dir, ref, select);
   throw invalid(archive, 'neither an OCI image layout (index.json) nor a docker save archive (manifest.json)');
 }
 
@@ -52,7 +56,7 @@ async function readJson(archive: string, file: string): Promise<unknown> {
   }
 }
 
-async function openOciLayout(archive: string, dir: string, ref: ImageReference): Promise<ImageSource> {
+async function openOciLayout(archive: string, dir: string, ref: ImageReference, select?: string): Promise<ImageSource> {
   const blobFile = (digest: string): string => {
     const [alg] = digest.split(':');
     return path.join(dir, 'blobs', alg ?? 'sha256', digestHex(digest));
@@ -73,12 +77,13 @@ async function openOciLayout(archive: string, dir: string, ref: ImageReference):
   let chosen: Descriptor | undefined;
   if (candidates.length === 1) chosen = candidates[0];
   else {
-    chosen = candidates.find((d) => named(d) === wanted || named(d) === familiarReference(ref) || named(d)?.endsWith(`:${wanted}`));
-    chosen ??= selectPlatform(candidates, hostPlatform());
+    const names = [select, familiarReference(ref), wanted].filter((n): n is string => n !== undefined);
+    chosen = names.map((n) => candidates.find((d) => named(d) === n)).find((d) => d !== undefined);
+    if (!chosen && select === undefined) chosen = selectPlatform(candidates, hostPlatform());
   }
   if (!chosen) {
     const names = candidates.map((d) => named(d) ?? d.digest).join(', ');
-    throw invalid(archive, `it holds ${candidates.length} images (${names}); name the one you want by its tag`);
+    throw invalid(archive, `it holds ${candidates.length} images (${names}); choose one with the select option (--select NAME)`);
   }
 
   let indexDigest: string | undefined;
@@ -116,15 +121,17 @@ interface DockerSaveEntry {
   Layers: string[];
 }
 
-async function openDockerSave(archive: string, dir: string, ref: ImageReference): Promise<ImageSource> {
+async function openDockerSave(archive: string, dir: string, ref: ImageReference, select?: string): Promise<ImageSource> {
   const json = await readJson(archive, path.join(dir, 'manifest.json'));
   if (!Array.isArray(json) || json.length === 0) throw invalid(archive, 'manifest.json lists no images');
   const entries = json as DockerSaveEntry[];
   const wanted = familiarReference(ref);
-  const entry = entries.length === 1 ? entries[0] : entries.find((e) => e.RepoTags?.includes(wanted));
+  const entry = entries.length === 1 && select === undefined
+    ? entries[0]
+    : entries.find((e) => e.RepoTags?.some((t) => t === (select ?? wanted) || t === `docker.io/library/${select ?? wanted}`));
   if (!entry || typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) {
     const names = entries.flatMap((e) => e.RepoTags ?? []).join(', ');
-    throw invalid(archive, `cannot tell which image to import (it holds ${names || 'untagged images'})`);
+    throw invalid(archive, `cannot tell which image to import (it holds ${names || 'untagged images'}); choose one with the select option (--select NAME)`);
   }
   const inside = (p: string): string => {
     const full = path.resolve(dir, p);

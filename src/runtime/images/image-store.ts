@@ -40,6 +40,8 @@ export interface PullOptions {
 }
 
 export interface ImportOptions {
+  /** Which image of a multi-image archive: its OCI ref name (`org.opencontainers.image.ref.name`) or docker save tag. */
+  select?: string;
   onProgress?: (event: PullProgressEvent) => void;
 }
 
@@ -181,14 +183,14 @@ export class ImageStore {
 
   /**
    * Import an OCI layout directory, an OCI layout tar, or a `docker save` tar as `name` (e.g. `app:v1`).
-   * With several images in the archive, the one whose tag / ref-name annotation matches `name` is chosen.
+   * With several images in the archive, `options.select` names one; otherwise the one named like `name`.
    */
   async importArchive(archivePath: string, name: string, options: ImportOptions = {}): Promise<ImageInfo> {
     const ref = parseReference(name);
     await this.init();
     const tmp = await this.tempDir();
     try {
-      const source = await openArchive(path.resolve(archivePath), ref, tmp);
+      const source = await openArchive(path.resolve(archivePath), ref, tmp, options.select);
       return await this.commit(ref, source, options.onProgress);
     } catch (err) {
       if (err instanceof ImageError && err.code !== 'InvalidArchive' && !err.message.startsWith('failed to import')) {
