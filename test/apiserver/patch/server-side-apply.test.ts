@@ -271,3 +271,22 @@ test('with the generated OpenAPI definitions: a Deployment manifest re-applied w
     'f:ports': { 'k:{"containerPort":80}': { '.': {}, 'f:containerPort': {} } },
   });
 });
+
+test('kubectl\'s client-side to server-side upgrade (managedFields rewritten by a JSON patch) lets later applies prune', async () => {
+  const { applyJsonPatch } = await import('../../../src/apiserver/patch/json-patch.js');
+  const manifest = deploy({ replicas: 1, containers: [{ name: 'web', image: 'a' }, { name: 'side', image: 'b' }] });
+  const csa = { ...manifest, metadata: { ...manifest.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: JSON.stringify(manifest) } } };
+  const created = updateObj(undefined, stored(csa), 'kubectl-client-side-apply', 'Update', 'apps/v1', opts());
+  const csaEntry = entryOf(created, 'kubectl-client-side-apply')!;
+  // kubectl (csaupgrade) moves the client-side manager's fields to the server-side applier and drops the annotation.
+  const upgradePatch = [
+    { op: 'test', path: '/metadata/resourceVersion', value: '5' },
+    { op: 'replace', path: '/metadata/managedFields', value: [{ ...csaEntry, manager: 'kubectl', operation: 'Apply' }] },
+    { op: 'remove', path: '/metadata/annotations' },
+  ];
+  const patched = applyJsonPatch(created, upgradePatch);
+  const upgraded = updateObj(created, patched, 'kubectl', 'Update', 'apps/v1', opts());
+  assert.deepEqual(managersOf(upgraded), ['kubectl/Apply']);
+  const next = applyObj(upgraded, deploy({ replicas: 1, containers: [{ name: 'web', image: 'a' }] }), 'kubectl', opts());
+  assert.deepEqual(next.spec.template.spec.containers, [{ name: 'web', image: 'a' }], 'the dropped container is pruned');
+});
