@@ -45,6 +45,20 @@ test('applying a changed manifest configures only what changed', async () => {
   assert.equal(await server.kubectlOk(['get', 'deployment', 'web', '-n', NAMESPACE, '-o', 'jsonpath={.spec.replicas}']), '3');
 });
 
+test('re-applying a Secret written with stringData says "configured", as Kubernetes does (kubernetes#87736)', async () => {
+  const secret = `apiVersion: v1
+kind: Secret
+metadata:
+  name: plain-text
+  namespace: ${NAMESPACE}
+stringData:
+  token: abc
+`;
+  assert.equal((await server.kubectlOk(['apply', '-f', '-'], { input: secret })).trim(), 'secret/plain-text created');
+  assert.equal((await server.kubectlOk(['apply', '-f', '-'], { input: secret })).trim(), 'secret/plain-text configured');
+  assert.equal(await server.kubectlOk(['get', 'secret', 'plain-text', '-n', NAMESPACE, '-o', 'jsonpath={.data.token}']), Buffer.from('abc').toString('base64'));
+});
+
 test('kubectl apply --server-side creates, then updates with field ownership', async () => {
   const manifest = (value: string) => `apiVersion: v1
 kind: ConfigMap

@@ -30,7 +30,7 @@ metadata:
     uid: ${uid}
     blockOwnerDeletion: true
 `).join('---\n');
-  await server.kubectlOk(['apply', '--validate=false', '-f', '-'], { input: docs });
+  await server.kubectlOk(['apply', '-f', '-'], { input: docs });
 }
 
 async function names(): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
+import { CONFIGMAPS } from '../../src/client/resources.js';
 import { createFixtures, parseTable, startStratusServer, waitUntil, type StratusServer } from './harness.js';
 import { appManifest, NAMESPACE, POD_MANIFEST } from './manifests.js';
 
@@ -123,9 +124,9 @@ test('kubectl get -w sees changes as they happen', async (t) => {
   let out = '';
   watcher.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
   await waitUntil(() => /app-config/.test(out), 'the initial table');
-  await server.kubectlOk(['create', 'configmap', 'watched', '--from-literal=a=b', ...n]);
+  await server.client.create(CONFIGMAPS, { metadata: { name: 'watched', namespace: NAMESPACE }, data: { a: 'b' } });
   await waitUntil(() => /^watched\s+1\s+/m.test(out), 'the new configmap in the watch output');
-  await server.kubectlOk(['delete', 'configmap', 'watched', ...n]);
+  await server.client.delete(CONFIGMAPS, 'watched', { namespace: NAMESPACE });
   await waitUntil(() => (out.match(/^watched\s/mg) ?? []).length >= 2, 'the deletion in the watch output');
 });
 
@@ -133,6 +134,13 @@ test('kubectl errors read like Kubernetes', async () => {
   const missing = await server.kubectl(['get', 'configmap', 'nope', ...n]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /Error from server \(NotFound\): configmaps "nope" not found/);
-  const duplicate = await server.kubectl(['create', 'configmap', 'app-config', ...n]);
+  const duplicate = await server.kubectl(['create', '-f', '-'], { input: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app-config","namespace":"${NAMESPACE}"}}` });
   assert.match(duplicate.stderr, /Error from server \(AlreadyExists\): configmaps "app-config" already exists/);
+});
+
+test('imperative kubectl create (typed client, protobuf request bodies)', async () => {
+  assert.equal((await server.kubectlOk(['create', 'namespace', 'imperative'])).trim(), 'namespace/imperative created');
+  assert.equal((await server.kubectlOk(['create', 'configmap', 'literal', '--from-literal=k=v', '-n', 'imperative'])).trim(), 'configmap/literal created');
+  assert.equal(await server.kubectlOk(['get', 'configmap', 'literal', '-n', 'imperative', '-o', 'jsonpath={.data.k}']), 'v');
+  assert.equal((await server.kubectlOk(['create', 'deployment', 'imp', '--image=busybox:1.36', '-n', 'imperative'])).trim(), 'deployment.apps/imp created');
 });

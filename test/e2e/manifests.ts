@@ -22,8 +22,8 @@ metadata:
   name: app-secret
   namespace: ${NAMESPACE}
 type: Opaque
-stringData:
-  password: s3cret
+data:
+  password: czNjcmV0
 ---
 apiVersion: apps/v1
 kind: Deployment
