@@ -278,11 +278,10 @@ test('kubectl\'s client-side to server-side upgrade (managedFields rewritten by 
   const csa = { ...manifest, metadata: { ...manifest.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: JSON.stringify(manifest) } } };
   const created = updateObj(undefined, stored(csa), 'kubectl-client-side-apply', 'Update', 'apps/v1', opts());
   const csaEntry = entryOf(created, 'kubectl-client-side-apply')!;
-  // kubectl (csaupgrade) moves the client-side manager's fields to the server-side applier and drops the annotation.
+  // kubectl (client-go csaupgrade) turns the client-side manager into the server-side applier with this JSON patch.
   const upgradePatch = [
-    { op: 'test', path: '/metadata/resourceVersion', value: '5' },
     { op: 'replace', path: '/metadata/managedFields', value: [{ ...csaEntry, manager: 'kubectl', operation: 'Apply' }] },
-    { op: 'remove', path: '/metadata/annotations' },
+    { op: 'replace', path: '/metadata/resourceVersion', value: '5' },
   ];
   const patched = applyJsonPatch(created, upgradePatch);
   const upgraded = updateObj(created, patched, 'kubectl', 'Update', 'apps/v1', opts());
