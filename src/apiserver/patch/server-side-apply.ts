@@ -19,7 +19,7 @@ import { cloneJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } f
 import { FieldSet, pathToString, type FieldPath } from './field-set.js';
 import { identityResolver, type SchemaResolver } from './patch-schema.js';
 import { PatchError } from './patch-error.js';
-import { removePath, TypedWalker, valueAt } from './typed-value.js';
+import { removePath, TypedWalker } from './typed-value.js';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -336,7 +336,8 @@ function allowedFromLastApplied(fm: FieldManager, live: JsonObject): FieldSet | 
     return undefined;
   }
   if (!isJsonObject(last)) return undefined;
-  return new FieldSet(fm.fieldSet(last).paths().filter((p) => jsonEqual(valueAt(last as JsonObject, p), valueAt(live, p))));
+  const differences = fm.compare(last, live);
+  return fm.fieldSet(last).difference(differences.modified).difference(differences.added).difference(differences.removed);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -12,39 +12,59 @@ import { cloneJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } f
 import { fieldElement, FieldSet, keyElement, valueElement, type FieldPath, type PathElement } from './field-set.js';
 import { describeNode, fieldMeta, NO_META, type FieldMeta, type SchemaResolver } from './patch-schema.js';
 
-export type ListKind = { kind: 'atomic' } | { kind: 'set' } | { kind: 'map'; keys: readonly string[] };
+export type ListKind =
+  | { kind: 'atomic' } | { kind: 'set' }
+  /** `altKeys`: the full list-map-keys, used when the merge key alone repeats (53/TCP and 53/UDP). */
+  | { kind: 'map'; keys: readonly string[]; altKeys?: readonly string[] };
 
 export function listKind(meta: FieldMeta): ListKind {
   if (meta.listType === 'atomic') return { kind: 'atomic' };
   const merges = meta.strategies.includes('merge');
   // One merge key rather than all list-map-keys: an applied item rarely spells out defaulted keys (protocol).
-  if (meta.mergeKey && (merges || meta.listType === 'map')) return { kind: 'map', keys: [meta.mergeKey] };
+  if (meta.mergeKey && (merges || meta.listType === 'map')) {
+    const alt = meta.listMapKeys && meta.listMapKeys.length > 1 ? { altKeys: meta.listMapKeys } : {};
+    return { kind: 'map', keys: [meta.mergeKey], ...alt };
+  }
   if (meta.listType === 'map' && meta.listMapKeys?.length) return { kind: 'map', keys: meta.listMapKeys };
   if (meta.listType === 'set' || merges) return { kind: 'set' };
   return { kind: 'atomic' };
 }
 
-/** The path element of a list item, or undefined when the item cannot be identified (then the list is atomic). */
-function itemElement(kind: ListKind, item: JsonValue): PathElement | undefined {
+/** The path element of a list item, or undefined when the item cannot be identified. */
+function itemElement(kind: ListKind, keys: readonly string[], item: JsonValue): PathElement | undefined {
   if (kind.kind === 'set') return isJsonObject(item) || Array.isArray(item) ? undefined : valueElement(item);
   if (kind.kind !== 'map' || !isJsonObject(item)) return undefined;
   const fields: Record<string, JsonValue> = {};
-  for (const k of kind.keys) {
+  for (const k of keys) {
     if (item[k] === undefined || item[k] === null) return undefined;
     fields[k] = item[k]!;
   }
   return keyElement(fields);
 }
 
-function itemElements(kind: ListKind, list: JsonValue[]): PathElement[] | undefined {
-  if (kind.kind === 'atomic') return undefined;
-  const out: PathElement[] = [];
-  for (const item of list) {
-    const pe = itemElement(kind, item);
-    if (pe === undefined) return undefined;
-    out.push(pe);
+function elementsWith(kind: ListKind, keys: readonly string[], lists: JsonValue[][]): PathElement[][] | undefined {
+  const out: PathElement[][] = [];
+  for (const list of lists) {
+    const pes: PathElement[] = [];
+    for (const item of list) {
+      const pe = itemElement(kind, keys, item);
+      if (pe === undefined) return undefined;
+      pes.push(pe);
+    }
+    if (kind.kind === 'map' && new Set(pes).size !== pes.length) return undefined;
+    out.push(pes);
   }
   return out;
+}
+
+/**
+ * Path elements of the items of each list, with one key choice for all of them (the merge key, else the full
+ * list-map-keys when the merge key repeats). Undefined when items cannot be identified: the lists are atomic.
+ */
+function itemElements(kind: ListKind, ...lists: JsonValue[][]): PathElement[][] | undefined {
+  if (kind.kind === 'atomic') return undefined;
+  if (kind.kind === 'set') return elementsWith(kind, [], lists);
+  return elementsWith(kind, kind.keys, lists) ?? (kind.altKeys ? elementsWith(kind, kind.altKeys, lists) : undefined);
 }
 
 export class TypedWalker {
@@ -90,7 +110,7 @@ export class TypedWalker {
       }
       if (Array.isArray(v)) {
         const kind = listKind(m);
-        const pes = itemElements(kind, v);
+        const pes = itemElements(kind, v)?.[0];
         if (!pes) return add(path, v, true);
         const em = this.element(m);
         v.forEach((item, i) => {
@@ -139,9 +159,9 @@ export class TypedWalker {
     }
     if (Array.isArray(config) && Array.isArray(live)) {
       const kind = listKind(meta);
-      const lhsKeys = itemElements(kind, live);
-      const rhsKeys = itemElements(kind, config);
-      if (!lhsKeys || !rhsKeys) return cloneJson(config);
+      const both = itemElements(kind, live, config);
+      if (!both) return cloneJson(config);
+      const [lhsKeys, rhsKeys] = both as [PathElement[], PathElement[]];
       const em = this.element(meta);
       return mergeListOrder(lhsKeys, rhsKeys).map(({ key, from }) => {
         const l = live[lhsKeys.indexOf(key)];

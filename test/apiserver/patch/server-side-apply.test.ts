@@ -289,3 +289,17 @@ test('kubectl\'s client-side to server-side upgrade (managedFields rewritten by 
   const next = applyObj(upgraded, deploy({ replicas: 1, containers: [{ name: 'web', image: 'a' }] }), 'kubectl', opts());
   assert.deepEqual(next.spec.template.spec.containers, [{ name: 'web', image: 'a' }], 'the dropped container is pruned');
 });
+
+test('a Service with the same port on TCP and UDP keeps both (keys fall back to port+protocol)', () => {
+  const dns = (extra: Obj[] = []) => ({
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns' },
+    spec: { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }, ...extra] },
+  });
+  const o = opts({ schema: serviceSchema });
+  const live = stored(applyObj(undefined, dns(), 'kubectl', o));
+  assert.ok(entryOf(live, 'kubectl')!.fieldsV1['f:spec']['f:ports']['k:{"port":53,"protocol":"UDP"}']);
+  const next = applyObj(live, dns([{ name: 'metrics', port: 9153, protocol: 'TCP' }]), 'kubectl', o);
+  assert.deepEqual(next.spec.ports.map((p: Obj) => `${p.port}/${p.protocol}`), ['53/UDP', '53/TCP', '9153/TCP']);
+  const back = applyObj(next, dns(), 'kubectl', o);
+  assert.deepEqual(back.spec.ports.map((p: Obj) => `${p.port}/${p.protocol}`), ['53/UDP', '53/TCP']);
+});
