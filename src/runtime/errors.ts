@@ -3,6 +3,7 @@ export type RuntimeErrorCode =
   | 'NotFound'
   | 'AlreadyExists'
   | 'InvalidId'
+  | 'NotRunning'
   | 'CreateFailed'
   | 'RuncFailed'
   | 'Timeout';

@@ -14,8 +14,8 @@ import { constants, openSync, closeSync, watch } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, rm, rmdir, symlink, writeFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ContainerConfig } from './container-config.js';
-import { buildOciSpec } from './oci-spec.js';
+import type { ContainerConfig, ContainerResources } from './container-config.js';
+import { buildOciSpec, milliCpuToQuota, milliCpuToShares } from './oci-spec.js';
 import { ensureShimBinary } from './shim-binary.js';
 import { RuntimeError } from './errors.js';
 import { cgroupDir, readCgroupStats, type ContainerStats } from './cgroup-stats.js';
@@ -318,6 +318,54 @@ export class ContainerRuntime {
     }
   }
 
+  /**
+   * Calls `listener` once per container of this root that has exited (including ones that exited before the
+   * call, e.g. while the agent was down), polling the shims' exit files every intervalMs. Returns a stop function.
+   */
+  watchExits(listener: (status: ContainerStatus) => void, intervalMs = 250): () => void {
+    const reported = new Set<string>();
+    let busy = false;
+    const tick = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const ids = await readdir(this.containersDir).catch(() => [] as string[]);
+        const present = new Set(ids);
+        for (const id of reported) if (!present.has(id)) reported.delete(id);
+        for (const id of ids) {
+          if (reported.has(id)) continue;
+          if (!(await this.exists(join(this.containersDir, id, 'exit.json')))) continue;
+          const status = await this.state(id).catch(() => undefined);
+          if (status?.state !== 'exited') continue;
+          reported.add(id);
+          listener(status);
+        }
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), intervalMs);
+    timer.unref();
+    void tick();
+    return () => clearInterval(timer);
+  }
+
+  /** Changes a running container's limits in place (runc update). */
+  async update(id: string, resources: ContainerResources): Promise<void> {
+    await this.meta(id);
+    const args = ['update'];
+    if (resources.cpuRequestMilli !== undefined) args.push('--cpu-share', String(milliCpuToShares(resources.cpuRequestMilli)));
+    if (resources.cpuLimitMilli !== undefined && resources.cpuLimitMilli > 0) {
+      args.push('--cpu-period', '100000', '--cpu-quota', String(milliCpuToQuota(resources.cpuLimitMilli)));
+    }
+    if (resources.memoryLimitBytes !== undefined && resources.memoryLimitBytes > 0) {
+      args.push('--memory', String(resources.memoryLimitBytes), '--memory-swap', String(resources.memoryLimitBytes));
+    }
+    if (resources.pidsLimit !== undefined && resources.pidsLimit > 0) args.push('--pids-limit', String(resources.pidsLimit));
+    if (args.length === 1) return;
+    await this.runcCmd([...args, id]);
+  }
+
   async stats(id: string): Promise<ContainerStats> {
     const meta = await this.meta(id);
     return readCgroupStats(meta.cgroupsPath);
@@ -325,7 +373,10 @@ export class ContainerRuntime {
 
   /** Runs a process in the container; resolves with its exit code. */
   async exec(id: string, options: ExecOptions): Promise<number> {
-    await this.meta(id);
+    const status = await this.state(id);
+    if (status.state !== 'running') {
+      throw new RuntimeError('NotRunning', `container ${id} is ${status.state}; exec needs a running container`);
+    }
     const shim = options.tty ? await ensureShimBinary() : undefined;
     return runExec({ runc: this.runc, runcRoot: this.runcRoot, id, shim, bundle: this.bundleDir(id) }, options);
   }

@@ -124,6 +124,31 @@ test('logs rotate by size and are read back across files, following until exit',
   assert.ok(!existsSync(log) && !existsSync(`${log}.1`));
 });
 
+test('watchExits reports an exit promptly; exec needs a running container; update changes limits live', async () => {
+  const seen: Array<{ id: string; exitCode?: number }> = [];
+  const stopWatching = fx.runtime.watchExits((s) => seen.push({ id: s.id, exitCode: s.exitCode }), 50);
+  try {
+    await fx.runtime.run('quick', fx.config(['sh', '-c', 'sleep 0.3; exit 4']), { logPath: fx.logPath('quick') });
+    await fx.runtime.run('long', fx.config(['sleep', '1000']), { logPath: fx.logPath('long') });
+    const t0 = Date.now();
+    while (!seen.some((s) => s.id === 'quick') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(seen.find((s) => s.id === 'quick'), { id: 'quick', exitCode: 4 });
+    assert.ok(Date.now() - t0 < 1500, `reported after ${Date.now() - t0} ms`);
+    assert.ok(!seen.some((s) => s.id === 'long'));
+  } finally {
+    stopWatching();
+  }
+  await assert.rejects(fx.runtime.exec('quick', { args: ['true'] }), (e: RuntimeError) => e.code === 'NotRunning');
+
+  await fx.runtime.update('long', { memoryLimitBytes: 32 * 1024 * 1024, cpuLimitMilli: 250 });
+  const cg = fx.config(['x']).cgroupsPath.replace(/\/c\d+$/, '');
+  const spec = JSON.parse(readFileSync(join(fx.runtime.bundleDir('long'), 'config.json'), 'utf8')) as { linux: { cgroupsPath: string } };
+  assert.ok(spec.linux.cgroupsPath.startsWith(cg));
+  assert.equal(readFileSync(`/sys/fs/cgroup/memory${spec.linux.cgroupsPath}/memory.limit_in_bytes`, 'utf8').trim(), String(32 * 1024 * 1024));
+  assert.equal(readFileSync(`/sys/fs/cgroup/cpu${spec.linux.cgroupsPath}/cpu.cfs_quota_us`, 'utf8').trim(), '25000');
+  await fx.runtime.stop('long', 0);
+});
+
 test('remove leaves no runc state, bundle or mounts', async () => {
   for (const c of await fx.runtime.list()) await fx.runtime.remove(c.id);
   assert.deepEqual(await fx.runtime.list(), []);
