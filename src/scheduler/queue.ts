@@ -36,6 +36,7 @@ export class SchedulingQueue {
   private readonly attempts = new Map<string, number>();
   private waiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = Infinity;
   private closed = false;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -152,13 +153,16 @@ export class SchedulingQueue {
     this.arm();
   }
 
+  /** Sets the timer for the earliest due back-off (or the periodic unschedulable check), re-arming if sooner. */
   private arm(): void {
-    if (this.timer || this.closed) return;
+    if (this.closed) return;
     let next = Infinity;
     for (const entry of this.backoff.values()) next = Math.min(next, entry.backoffUntil);
     if (this.unschedulable.size > 0) next = Math.min(next, this.now() + 30_000);
-    if (!Number.isFinite(next)) return;
-    this.timer = setTimeout(() => { this.timer = undefined; this.flush(); }, Math.max(0, next - this.now()));
+    if (!Number.isFinite(next) || (this.timer && next >= this.timerDue)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = next;
+    this.timer = setTimeout(() => { this.timer = undefined; this.timerDue = Infinity; this.flush(); }, Math.max(0, next - this.now()));
     this.timer.unref?.();
   }
 

@@ -107,7 +107,8 @@ test('a high-priority pod preempts the cheapest victim', async () => {
   await create(pod('filler', { ns: 'default', cpu: '2', spec: { nodeSelector: { zone: 'z3' } } }));
   assert.equal(await nodeOf('filler'), 'edge');
   await create(pod('vip', { cpu: '2', spec: { priorityClassName: 'high', nodeSelector: { zone: 'z3' } } }));
-  assert.equal(await nodeOf('vip'), 'edge');
+  const vipNode = await nodeOf("vip");
+  assert.equal(vipNode, "edge");
   await eventually(async () => {
     try { await client.get(PODS, 'filler', { namespace: 'default' }); return false; } catch { return true; }
   }, 'the victim to be deleted');

@@ -1,39 +1,28 @@
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { fromLabelSelector, matches, toString, type LabelRequirement } from '../../api/selectors/label-selector.js';
 
 /** A compiled label selector: true when the labels match. */
 export type LabelMatcher = (labels: Record<string, string> | undefined) => boolean;
 
 const matchNothing: LabelMatcher = () => false;
 
-// TODO(integration): delegate to src/api/selectors/label-selector.ts once it lands.
-/** A null selector matches nothing; an empty one matches everything (Kubernetes' affinity-term semantics). */
-export function compileLabelSelector(selector: LabelSelector | undefined | null): LabelMatcher {
-  if (!selector) return matchNothing;
-  const checks: Array<(labels: Record<string, string>) => boolean> = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) checks.push((l) => l[key] === value);
-  for (const expr of selector.matchExpressions ?? []) {
-    const values = new Set(expr.values ?? []);
-    const key = expr.key;
-    switch (expr.operator) {
-      case 'In': checks.push((l) => key in l && values.has(l[key]!)); break;
-      case 'NotIn': checks.push((l) => !(key in l) || !values.has(l[key]!)); break;
-      case 'Exists': checks.push((l) => key in l); break;
-      case 'DoesNotExist': checks.push((l) => !(key in l)); break;
-      default: return matchNothing;
-    }
+function requirements(selector: LabelSelector | undefined | null): LabelRequirement[] | null {
+  try {
+    return fromLabelSelector(selector);
+  } catch {
+    return null; // an invalid selector selects nothing (the API server rejects them on write anyway)
   }
-  return (labels) => {
-    const l = labels ?? {};
-    for (const check of checks) if (!check(l)) return false;
-    return true;
-  };
 }
 
+/** A null selector matches nothing; an empty one matches everything (Kubernetes' affinity-term semantics). */
+export function compileLabelSelector(selector: LabelSelector | undefined | null): LabelMatcher {
+  const reqs = requirements(selector);
+  if (reqs === null) return matchNothing;
+  return (labels) => matches(reqs, labels);
+}
+
+/** Canonical text of a selector, so equal selectors share cached match counts. */
 export function selectorKey(selector: LabelSelector | undefined | null): string {
-  if (!selector) return '<none>';
-  const labels = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
-  const exprs = (selector.matchExpressions ?? [])
-    .map((e) => `${e.key} ${e.operator} (${[...(e.values ?? [])].sort().join(',')})`)
-    .sort();
-  return [...labels, ...exprs].join(',');
+  const reqs = requirements(selector);
+  return reqs === null ? '<none>' : toString(reqs);
 }
