@@ -19,6 +19,7 @@ import {
 import { NetworkError } from './errors.js';
 import { createNetns, deleteNetns, listNetns, netnsExists, netnsPath } from './netns.js';
 import { tryRun } from './command.js';
+import { removeIdlePortmapChains } from './portmap-chains.js';
 import { DEFAULT_CLUSTER_POD_CIDR, DEFAULT_SERVICE_CIDR, ensureUnreachableRoutes } from './host-routes.js';
 
 export interface BridgeNetworkOptions {
@@ -244,6 +245,7 @@ export class BridgeNetwork {
   async destroy(): Promise<void> {
     await this.gc([]);
     await tryRun('ip', ['link', 'delete', this.bridgeName]);
+    await removeIdlePortmapChains();
     await rm(this.options.stateDir, { recursive: true, force: true });
   }
 

@@ -1,6 +1,8 @@
 // Containers of one pod share its network (localhost), IPC and UTS namespaces; pods reach each other by IP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createPodNamespaces, removePodNamespaces, type PodNamespaces } from '../../src/runtime/pod-namespaces.js';
@@ -14,6 +16,7 @@ let nfx: NetworkFixture;
 let podA: PodAttachment;
 let podB: PodAttachment;
 let nsA: PodNamespaces;
+const hostPort = 20000 + Math.floor(Math.random() * 10000);
 
 class Collector extends Writable {
   text = '';
@@ -32,7 +35,7 @@ async function execOut(id: string, args: string[]): Promise<{ code: number; out:
 before(async () => {
   rfx = makeRuntimeFixture('pods');
   nfx = makeNetworkFixture();
-  podA = await nfx.network.setUp('pod-a');
+  podA = await nfx.network.setUp('pod-a', { portMappings: [{ hostPort, containerPort: 8080, protocol: 'tcp' }] });
   podB = await nfx.network.setUp('pod-b');
   nsA = await createPodNamespaces(join(rfx.dir, 'pods', 'pod-a'), 'pod-a');
   const inA = { network: podA.netnsPath, ipc: nsA.ipc, uts: nsA.uts };
@@ -75,6 +78,20 @@ test('a pod reaches another pod by IP over the bridge', async () => {
   assert.notEqual(refused.code, 0);
 });
 
+test('a host port reaches the pod (portmap), from the host loopback', async () => {
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port: hostPort, path: '/', timeout: 5000 }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(text));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+  assert.equal(body, 'hello from stratus\n');
+  assert.ok(execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).includes(`--dport ${hostPort}`));
+});
+
 test('teardown leaves no container, netns, mount or runc state', async () => {
   for (const id of ['a-web', 'a-side', 'b-client']) {
     await rfx.runtime.stop(id, 1);
@@ -86,4 +103,5 @@ test('teardown leaves no container, netns, mount or runc state', async () => {
   assert.deepEqual(runcList(rfx.runtime.runcRoot), []);
   assert.deepEqual(mountsUnder(rfx.dir), []);
   assert.deepEqual(await listNetns(nfx.network.netnsPrefix), []);
+  assert.ok(!execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).includes(`--dport ${hostPort}`), 'port rules removed');
 });
