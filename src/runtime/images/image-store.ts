@@ -169,10 +169,18 @@ export class ImageStore {
     for (const m of await this.rootfsMetas()) for (const l of m.layers) keepLayers.add(l);
     let blobs = 0;
     let layers = 0;
-    for (const hex of await listDir(path.join(this.imagesDir, 'blobs', 'sha256'))) {
-      if (!keepBlobs.has(`sha256:${hex}`) && !this.blobs.has(`sha256:${hex}`)) { await rm(this.blobPath(`sha256:${hex}`), { force: true }); blobs++; }
+    const blobDir = path.join(this.imagesDir, 'blobs', 'sha256');
+    for (const name of await listDir(blobDir)) {
+      if (!/^[a-f0-9]{64}$/.test(name)) {
+        // A download in progress (here or in another process) or one a kill interrupted: only the old ones go.
+        const st = await stat(path.join(blobDir, name)).catch(() => undefined);
+        if (st && Date.now() - st.mtimeMs > 3600_000) await rm(path.join(blobDir, name), { force: true });
+        continue;
+      }
+      if (!keepBlobs.has(`sha256:${name}`) && !this.blobs.has(`sha256:${name}`)) { await rm(path.join(blobDir, name), { force: true }); blobs++; }
     }
     for (const hex of await listDir(path.join(this.imagesDir, 'layers', 'sha256'))) {
+      if (!/^[a-f0-9]{64}$/.test(hex)) continue;
       if (!keepLayers.has(`sha256:${hex}`) && !this.unpacks.has(`sha256:${hex}`)) {
         await this.discardDir(this.layerDir(`sha256:${hex}`));
         layers++;
