@@ -382,8 +382,27 @@ export function recordUpdate(
     if (options.subresource) m.subresource = options.subresource;
     managers.set(id, m);
   }
+  capUpdateManagers(managers);
   const entries = encodeManagers(managers);
   return { object: setManagedFields(after, entries), managedFields: entries };
+}
+
+/** kube-apiserver keeps at most this many Update entries; older ones merge into "ancient-changes". */
+export const MAX_UPDATE_MANAGERS = 10;
+
+function capUpdateManagers(managers: Map<string, Manager>): void {
+  const updaters = () => [...managers].filter(([, m]) => m.operation === 'Update' && !m.set.isEmpty())
+    .sort(([, a], [, b]) => ((a.time ?? '') !== (b.time ?? '') ? ((a.time ?? '') < (b.time ?? '') ? -1 : 1) : a.manager < b.manager ? -1 : 1));
+  for (let list = updaters(); list.length > MAX_UPDATE_MANAGERS; list = updaters()) {
+    const [[oldestId, oldest], [nextId, next]] = [list[0]!, list[1]!];
+    managers.delete(oldestId);
+    managers.delete(nextId);
+    const bucket: Manager = { manager: 'ancient-changes', operation: 'Update', apiVersion: next.apiVersion, set: oldest.set.union(next.set) };
+    if (next.time) bucket.time = next.time;
+    const id = managerId(bucket);
+    const existing = managers.get(id);
+    managers.set(id, existing ? { ...bucket, set: bucket.set.union(existing.set) } : bucket);
+  }
 }
 
 /** The field set of `obj` in FieldsV1 form (what an Apply entry would record for it). */

@@ -303,3 +303,18 @@ test('a Service with the same port on TCP and UDP keeps both (keys fall back to 
   const back = applyObj(next, dns(), 'kubectl', o);
   assert.deepEqual(back.spec.ports.map((p: Obj) => `${p.port}/${p.protocol}`), ['53/UDP', '53/TCP']);
 });
+
+test('at most ten Update managers are kept; the oldest merge into ancient-changes', () => {
+  let obj = updateObj(undefined, stored(deploy({ replicas: 1 })), 'creator', 'Update', 'apps/v1', opts({ now: new Date('2026-01-01T00:00:00Z') }));
+  for (let i = 0; i < 12; i++) {
+    const next = { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [`l${i}`]: 'x' } } };
+    obj = updateObj(obj, next, `writer-${String(i).padStart(2, '0')}`, 'Update', 'apps/v1', opts({ now: new Date(Date.UTC(2026, 0, 2, 0, i)) }));
+  }
+  const managers = managersOf(obj);
+  assert.equal(managers.length, 10);
+  assert.ok(managers.includes('ancient-changes/Update'));
+  assert.ok(managers.includes('writer-11/Update'));
+  assert.ok(!managers.includes('creator/Update'));
+  const ancient = entryOf(obj, 'ancient-changes')!;
+  assert.ok(ancient.fieldsV1['f:spec'], 'the creator\'s fields live on in the bucket');
+});
