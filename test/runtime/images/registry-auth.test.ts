@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,53 @@ describe('registry authentication', () => {
     it('with wrong credentials: unauthorized', async () => {
       const err = await pullError(new ImageStore({ root: path.join(root, 'basic-wrong') }).pull(image, { auth: { username: 'stratus', password: 'wrong' } }));
       assert.equal(err.code, 'Unauthorized');
+    });
+
+    it('follows blob redirects to another host without sending it the credentials', async () => {
+      const creds = registry.credentials;
+      assert.ok(creds);
+      const upstreamAuth = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      const seenByStorage: Array<string | undefined> = [];
+      const listen = async (server: Server): Promise<number> => {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const a = server.address();
+        return typeof a === 'object' && a ? a.port : 0;
+      };
+      // "Storage" (like a CDN behind Docker Hub): serves blobs itself, must never see the registry credentials.
+      const storage = createServer((req, res) => {
+        seenByStorage.push(req.headers.authorization);
+        void fetch(`${registry.url}${new URL(req.url ?? '/', 'http://x').searchParams.get('path') ?? ''}`, { headers: { authorization: upstreamAuth } })
+          .then(async (r) => { res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer())); });
+      });
+      const storagePort = await listen(storage);
+      // Front door: passes everything to the registry, but redirects blob downloads to storage.
+      const front = createServer((req, res) => {
+        const url = req.url ?? '/';
+        if (url.includes('/blobs/')) {
+          res.writeHead(307, { location: `http://127.0.0.1:${storagePort}/blob?path=${encodeURIComponent(url)}` }).end();
+          return;
+        }
+        const headers: Record<string, string> = {};
+        for (const h of ['authorization', 'accept']) { const v = req.headers[h]; if (typeof v === 'string') headers[h] = v; }
+        void fetch(`${registry.url}${url}`, { headers }).then(async (r) => {
+          const out: Record<string, string> = {};
+          r.headers.forEach((v, k) => { if (k !== 'content-length' && k !== 'transfer-encoding') out[k] = v; });
+          res.writeHead(r.status, out).end(Buffer.from(await r.arrayBuffer()));
+        });
+      });
+      const frontPort = await listen(front);
+      try {
+        const ref = `127.0.0.1:${frontPort}/busybox:1`;
+        const info = await new ImageStore({ root: path.join(root, 'basic-redirect') }).pull(ref, { auth: dockerConfigFor(`127.0.0.1:${frontPort}`, creds.username, creds.password) });
+        assert.deepEqual(info.config.cmd, ['sh']);
+        assert.ok(seenByStorage.length >= 2, 'config and layer came from storage');
+        assert.deepEqual(seenByStorage.filter((a) => a !== undefined), [], 'no Authorization header crossed hosts');
+      } finally {
+        for (const server of [front, storage]) {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
+      }
     });
 
     it('with credentials from a dockerconfigjson pull secret: pulls', async () => {
