@@ -26,7 +26,7 @@ export interface ExecOptions {
   terminalSize?: TerminalSize;
   /** Later terminal sizes (tty only), e.g. from kubectl's resize channel. */
   resize?: AsyncIterable<TerminalSize>;
-  /** Kills the exec'd process tree's runner when aborted. */
+  /** Ends the exec'd process when aborted (e.g. the client went away). */
   signal?: AbortSignal;
 }
 
@@ -91,7 +91,13 @@ export async function runExec(target: ExecTarget, options: ExecOptions): Promise
   else child.stdout!.resume();
   if (options.stderr) child.stderr!.pipe(options.stderr, { end: false });
   else child.stderr!.resume();
-  const onAbort = () => child.kill('SIGKILL');
+  // tty: the shim kills the exec'd process on SIGTERM. Plain: runc forwards TERM; KILL (runc only) if ignored.
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    killTimer.unref();
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
@@ -117,6 +123,7 @@ export async function runExec(target: ExecTarget, options: ExecOptions): Promise
     return code;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(killTimer);
     options.stdin?.unpipe(child.stdin ?? undefined);
     control?.end();
     if (socket) await rm(socket, { force: true });

@@ -89,6 +89,20 @@ test('exec with a tty: terminal size, resize, exit code', async () => {
   assert.match(out.text, /40 120/);
 });
 
+test('aborting an exec ends the process inside the container (tty and plain)', async () => {
+  for (const tty of [true, false]) {
+    const abort = new AbortController();
+    const running = fx.runtime.exec('target', { args: ['sh', '-c', 'exec sleep 777'], tty, signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 400));
+    abort.abort();
+    const code = await running;
+    assert.ok(code === 137 || code === 143, `tty=${tty}: exit ${code}`);
+    const ps = new Collector();
+    await fx.runtime.exec('target', { args: ['ps'], stdout: ps });
+    assert.ok(!ps.text.includes('sleep 777'), `tty=${tty}: ${ps.text}`);
+  }
+});
+
 test('adoption: a container outlives the process that created it (kill -9) and a fresh runtime finds it', async () => {
   const here = dirname(fileURLToPath(import.meta.url));
   const root = join(fx.dir, 'node'); // the fixture runtime's root: its cleanup removes what we leave

@@ -40,20 +40,29 @@ static void die(const char *msg) {
   exit(125);
 }
 
-static int sigchld_fd(void) {
+/* SIGCHLD (and with `terminate`, SIGTERM/SIGINT/SIGHUP) delivered through a signalfd. */
+static int signal_fd(int terminate) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
+  if (terminate) {
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+  }
   if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) die("sigprocmask");
   int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (fd < 0) die("signalfd");
   return fd;
 }
 
-static void drain_signalfd(int fd) {
+/* Returns 1 if a termination signal was among the pending ones. */
+static int drain_signalfd(int fd) {
   struct signalfd_siginfo info;
-  while (read(fd, &info, sizeof info) == (ssize_t)sizeof info) {
-  }
+  int terminate = 0;
+  while (read(fd, &info, sizeof info) == (ssize_t)sizeof info)
+    if (info.ssi_signo != SIGCHLD) terminate = 1;
+  return terminate;
 }
 
 static int exit_code_of(int status) {
@@ -224,7 +233,7 @@ static int run_mode(int argc, char **argv) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
-  int chld = sigchld_fd();
+  int chld = signal_fd(0);
 
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die("pipe");
@@ -349,7 +358,9 @@ static int tty_mode(int argc, char **argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
-  int chld = sigchld_fd();
+  /* SIGTERM from the caller (client went away) kills the exec'd process, which we then reap. */
+  int chld = signal_fd(1);
+  int terminate = 0;
 
   int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -384,7 +395,7 @@ static int tty_mode(int argc, char **argv) {
       }
     }
     if (fds[1].revents) {
-      drain_signalfd(chld);
+      terminate |= drain_signalfd(chld);
       pid_t p;
       while ((p = waitpid(-1, &status, WNOHANG)) > 0)
         if (p == runc_pid) runc_done = 1;
@@ -400,6 +411,7 @@ static int tty_mode(int argc, char **argv) {
   if (exit_code_of(status) != 0) return exit_code_of(status);
   pid_t proc = read_pid_file(pid_file);
   if (proc <= 0) return 125;
+  if (terminate) kill(proc, SIGKILL);
 
   int in_fd = 0, ctl_fd = fcntl(3, F_GETFD) >= 0 ? 3 : -1;
   char buf[READ_CHUNK], ctl[256];
@@ -451,7 +463,7 @@ static int tty_mode(int argc, char **argv) {
       }
     }
     if (fds[0].revents) {
-      drain_signalfd(chld);
+      if (drain_signalfd(chld)) kill(proc, SIGKILL);
       pid_t p;
       while ((p = waitpid(-1, &status, WNOHANG)) > 0)
         if (p == proc) {
