@@ -149,6 +149,21 @@ test('watchExits reports an exit promptly; exec needs a running container; updat
   await fx.runtime.stop('long', 0);
 });
 
+test('a created (never started) container can be stopped; a running one removed directly', async () => {
+  const created = await fx.runtime.createContainer('never', fx.config(['echo', 'never']), { logPath: fx.logPath('never') });
+  assert.equal(created.state, 'created');
+  assert.equal((await fx.runtime.list()).find((c) => c.id === 'never')?.state, 'created');
+  const stopped = await fx.runtime.stop('never', 5);
+  assert.equal(stopped.state, 'exited');
+  assert.equal(stopped.startedAt, undefined);
+  assert.equal(readFileSync(fx.logPath('never'), 'utf8'), '');
+  await fx.runtime.run('doomed', fx.config(['sleep', '1000']), { logPath: fx.logPath('doomed') });
+  await fx.runtime.remove('doomed');
+  await fx.runtime.remove('doomed'); // idempotent
+  assert.ok(!runcList(fx.runtime.runcRoot).includes('doomed'));
+  await assert.rejects(fx.runtime.state('doomed'), (e: RuntimeError) => e.code === 'NotFound');
+});
+
 test('remove leaves no runc state, bundle or mounts', async () => {
   for (const c of await fx.runtime.list()) await fx.runtime.remove(c.id);
   assert.deepEqual(await fx.runtime.list(), []);
