@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { agentCommand } from './agent.js';
 import { serverCommand } from './server.js';
 import { upCommand } from './up.js';
 
@@ -8,6 +9,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Stratus: layered container orchestration')
     .showHelpAfterError('(run "stratus --help" for the commands)')
     .addCommand(serverCommand())
-    .addCommand(upCommand());
+    .addCommand(upCommand())
+    .addCommand(agentCommand());
   await program.parseAsync(argv);
 }

@@ -1,0 +1,68 @@
+// The agent's view of its runtime containers (kubelet's PLEG cache): refreshed by a periodic relist and after
+// every change the agent makes, indexed by pod uid. Exited containers are final and never re-read.
+import type { ContainerRuntime, ContainerStatus } from '../runtime/runtime.js';
+import { identityOf } from './container-labels.js';
+
+export class ContainerCache {
+  private readonly byId = new Map<string, ContainerStatus>();
+
+  constructor(private readonly runtime: ContainerRuntime) {}
+
+  all(): ContainerStatus[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): ContainerStatus | undefined {
+    return this.byId.get(id);
+  }
+
+  ofPod(uid: string): ContainerStatus[] {
+    return this.all().filter((c) => identityOf(c)?.podUid === uid);
+  }
+
+  /** Relists the runtime; returns the pod uids whose containers appeared, changed state or vanished. */
+  async refresh(): Promise<Set<string>> {
+    const fresh = await this.runtime.list();
+    const changed = new Set<string>();
+    const seen = new Set<string>();
+    for (const c of fresh) {
+      seen.add(c.id);
+      const old = this.byId.get(c.id);
+      if (!old || old.state !== c.state) {
+        const uid = identityOf(c)?.podUid;
+        if (uid) changed.add(uid);
+      }
+      this.byId.set(c.id, c);
+    }
+    for (const [id, old] of this.byId) {
+      if (seen.has(id)) continue;
+      this.byId.delete(id);
+      const uid = identityOf(old)?.podUid;
+      if (uid) changed.add(uid);
+    }
+    return changed;
+  }
+
+  /** Re-reads one container (after create/start/stop); removes it from the cache if it is gone. */
+  async update(id: string): Promise<ContainerStatus | undefined> {
+    try {
+      const status = await this.runtime.state(id);
+      this.byId.set(id, status);
+      return status;
+    } catch {
+      this.byId.delete(id);
+      return undefined;
+    }
+  }
+
+  /** Re-reads the pod's containers that may have changed (created or running ones). */
+  async refreshPod(uid: string): Promise<ContainerStatus[]> {
+    const mine = this.ofPod(uid);
+    await Promise.all(mine.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.update(c.id)));
+    return this.ofPod(uid);
+  }
+
+  forget(id: string): void {
+    this.byId.delete(id);
+  }
+}

@@ -1,0 +1,647 @@
+// The heart of the agent: brings one pod's containers in line with its spec (kubelet's syncPod). Level-
+// triggered and restartable: everything it needs is in the pod, the runtime's containers (their labels) and
+// the files under the agent root, so running it twice, or after a crash, converges to the same state.
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { Logger } from 'pino';
+import { isConflict, isNotFound, type ApiClient } from '../client/api-client.js';
+import type { EventRecorder } from '../client/event-recorder.js';
+import { PODS } from '../client/resources.js';
+import type { BridgeNetwork, PortMapping } from '../network/bridge-network.js';
+import { ImageError } from '../runtime/images/errors.js';
+import type { ImageInfo } from '../runtime/images/image-info.js';
+import type { ImageStore } from '../runtime/images/image-store.js';
+import { readLogs } from '../runtime/log-reader.js';
+import { createPodNamespaces, removePodNamespaces } from '../runtime/pod-namespaces.js';
+import type { ContainerRuntime, ContainerStatus } from '../runtime/runtime.js';
+import type { Backoff } from './backoff.js';
+import type { ContainerCache } from './container-cache.js';
+import {
+  containerIdFor, identityOf, LABEL_ATTEMPT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, LABEL_GRACE, LABEL_IMAGE,
+  LABEL_IMAGE_ID, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_TERMINATION_LOG, type ContainerKind,
+} from './container-labels.js';
+import { buildContainerConfig } from './container-spec.js';
+import { resolveArgs, resolveEnv, type FieldContext } from './env.js';
+import { podHostname, writeEtcFiles, type DnsSettings, type EtcFiles } from './etc-files.js';
+import type { ImagePuller } from './image-puller.js';
+import { ContainerConfigError, type ObjectSource } from './object-source.js';
+import type { PodPaths } from './pod-paths.js';
+import { attemptOf, computePodStatus, isTerminated, jsonEqual, succeeded, type ContainerView, type Waiting } from './pod-status.js';
+import { probeLabel, type ProbeManager } from './probe-manager.js';
+import { runAction, TextSink, type ProbeTarget } from './prober.js';
+import { prepareVolumes, removeVolumes, type PreparedVolume } from './volumes.js';
+
+export interface PodWorkerDeps {
+  client: ApiClient;
+  nodeName: string;
+  hostIP: string;
+  runtime: ContainerRuntime;
+  images: ImageStore;
+  puller: ImagePuller;
+  network: BridgeNetwork;
+  paths: PodPaths;
+  objects: ObjectSource;
+  recorder: EventRecorder;
+  probes: ProbeManager;
+  cache: ContainerCache;
+  crashBackoff: Backoff;
+  pullBackoff: Backoff;
+  dns: DnsSettings;
+  /** cgroup parent of this node's pods, e.g. /stratus/node-1. */
+  cgroupParent: string;
+  nodeCpuMilli: number;
+  nodeMemoryBytes: number;
+  pidsLimit?: number;
+  /** Grace given to containers of pods that vanished from the API (force-deleted). */
+  orphanGraceSeconds: number;
+  logger: Logger;
+}
+
+interface PodRecord {
+  uid: string;
+  namespace: string;
+  name: string;
+}
+
+interface Sandbox {
+  podIP: string;
+  netnsPath: string;
+  ipc: string;
+  uts: string;
+  etc: EtcFiles;
+  volumes: Map<string, PreparedVolume>;
+}
+
+const TERMINATION_MESSAGE_MAX = 4096;
+const FALLBACK_LOG_LINES = 80;
+
+export interface SyncResult {
+  requeueAfterMs?: number;
+}
+
+export class PodWorkers {
+  /** Pods known on this node by uid (from pod.json files and container labels): finds leftovers by key. */
+  private readonly known = new Map<string, PodRecord>();
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly waiting = new Map<string, Waiting & { at: Date }>();
+  private readonly lastStatus = new Map<string, PodStatus>();
+  private readonly messages = new Map<string, string>();
+  private readonly terminating = new Set<string>();
+  private readonly released = new Set<string>();
+
+  constructor(private readonly d: PodWorkerDeps) {}
+
+  /** Loads what a previous run left: pod records on disk and pod identities on containers. */
+  async loadKnown(): Promise<void> {
+    for (const uid of await readdir(this.d.paths.podsDir).catch(() => [] as string[])) {
+      const rec = await readJson<PodRecord>(this.d.paths.podRecord(uid));
+      this.known.set(uid, rec ?? { uid, namespace: '', name: '' });
+    }
+    for (const c of this.d.cache.all()) {
+      const id = identityOf(c);
+      if (id && !this.known.has(id.podUid)) this.known.set(id.podUid, { uid: id.podUid, namespace: id.namespace, name: id.podName });
+    }
+    for (const podId of await this.d.network.knownAttachments()) {
+      if (!this.known.has(podId)) this.known.set(podId, { uid: podId, namespace: '', name: '' });
+    }
+  }
+
+  knownUids(): string[] {
+    return [...this.known.keys()];
+  }
+
+  keyOfUid(uid: string): string | undefined {
+    const rec = this.known.get(uid);
+    return rec?.name ? `${rec.namespace}/${rec.name}` : undefined;
+  }
+
+  /** Reconciles `key` (namespace/name): the pod as the cache has it, or undefined when it is gone. */
+  async sync(key: string, pod: Pod | undefined): Promise<SyncResult> {
+    const uid = pod?.metadata?.uid;
+    // Leftovers of an earlier pod with this name (deleted, or recreated with a new uid).
+    for (const rec of [...this.known.values()]) {
+      if (rec.uid !== uid && `${rec.namespace}/${rec.name}` === key) await this.teardown(rec.uid, this.d.orphanGraceSeconds);
+    }
+    if (!pod || !uid) return {};
+    if (pod.spec?.nodeName !== this.d.nodeName) {
+      if (this.known.has(uid)) await this.teardown(uid, this.d.orphanGraceSeconds);
+      return {};
+    }
+    if (pod.metadata?.deletionTimestamp) return this.terminate(pod);
+    const phase = this.lastStatus.get(uid)?.phase ?? pod.status?.phase;
+    if ((phase === 'Succeeded' || phase === 'Failed') && !this.hasRunning(uid)) {
+      // Finished (maybe before an agent restart): nothing runs again; the network goes, logs stay.
+      if (!this.released.has(uid)) await this.releaseSandbox(uid);
+      return {};
+    }
+    return this.run(pod);
+  }
+
+  private hasRunning(uid: string): boolean {
+    return this.d.cache.ofPod(uid).some((c) => c.state === 'running' || c.state === 'created');
+  }
+
+  // ---- running a pod ----
+
+  private async run(pod: Pod): Promise<SyncResult> {
+    const uid = pod.metadata!.uid!;
+    const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+    let containers = await this.d.cache.refreshPod(uid);
+    const result: SyncResult = {};
+    const requeue = (ms: number): void => {
+      result.requeueAfterMs = Math.max(50, Math.min(result.requeueAfterMs ?? Infinity, ms));
+    };
+
+    let sandbox: Sandbox | undefined;
+    try {
+      sandbox = await this.ensureSandbox(pod);
+    } catch (err) {
+      const message = (err as Error).message;
+      const reason = err instanceof ContainerConfigError ? err.reason : 'FailedCreatePodSandBox';
+      void this.d.recorder.warning(pod, reason, reason === 'FailedMount' ? `MountVolume.SetUp failed: ${message}` : `Failed to create pod sandbox: ${message}`);
+      this.d.logger.warn({ pod: key, err: message }, 'pod sandbox not ready');
+      await this.writeStatus(pod, this.views(pod, containers), undefined, false);
+      requeue(2000);
+      return result;
+    }
+
+    // Liveness/startup probe failures: stop the container; the restart policy decides what follows.
+    for (const c of containers) {
+      if (c.state !== 'running') continue;
+      const failed = this.d.probes.failed(c.id);
+      if (!failed) continue;
+      const name = identityOf(c)!.name;
+      void this.d.recorder.normal(pod, 'Killing', `Container ${name} failed ${failed} probe, will be restarted`);
+      this.d.probes.stop(c.id);
+      await this.stopContainer(pod, c, this.graceOf(pod));
+    }
+    containers = this.d.cache.ofPod(uid);
+
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    let initDone = true;
+    for (const spec of pod.spec?.initContainers ?? []) {
+      const latest = latestOf(containers, spec.name);
+      if (succeeded(latest)) continue;
+      initDone = false;
+      if (latest?.state === 'running') break;
+      if (latest?.state === 'created') {
+        await this.d.runtime.start(latest.id).catch(() => undefined);
+        await this.d.cache.update(latest.id);
+        break;
+      }
+      if (latest && isTerminated(latest)) {
+        if (policy === 'Never') break;
+        const wait = this.restartWait(pod, spec, latest);
+        if (wait > 0) {
+          requeue(wait);
+          break;
+        }
+      }
+      await this.startContainer(pod, spec, 'init', latest ? attemptOf(latest) + 1 : 0, sandbox, requeue);
+      break;
+    }
+
+    if (initDone) {
+      await Promise.all((pod.spec?.containers ?? []).map(async (spec) => {
+        const latest = latestOf(this.d.cache.ofPod(uid), spec.name);
+        if (latest?.state === 'running') {
+          this.ensureProbes(pod, spec, latest, sandbox!);
+          return;
+        }
+        if (latest?.state === 'created') {
+          // Created but never started (agent died in between): start it now.
+          await this.d.runtime.start(latest.id).catch(() => undefined);
+          await this.d.cache.update(latest.id);
+          return;
+        }
+        if (latest && isTerminated(latest)) {
+          const restart = policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0);
+          if (!restart) return;
+          const wait = this.restartWait(pod, spec, latest);
+          if (wait > 0) {
+            requeue(wait);
+            return;
+          }
+        }
+        await this.startContainer(pod, spec, 'app', latest ? attemptOf(latest) + 1 : 0, sandbox!, requeue);
+      }));
+    }
+
+    containers = this.d.cache.ofPod(uid);
+    const views = this.views(pod, containers);
+    const status = await this.writeStatus(pod, views, sandbox.podIP, true);
+    if (status && (status.phase === 'Succeeded' || status.phase === 'Failed')) {
+      this.d.probes.stopPod(uid);
+      await this.releaseSandbox(uid);
+    }
+    await this.pruneAttempts(uid);
+    return result;
+  }
+
+  /** Milliseconds before a terminated container may restart (0: now); sets the CrashLoopBackOff reason. */
+  private restartWait(pod: Pod, spec: Container, latest: ContainerStatus): number {
+    const uid = pod.metadata!.uid!;
+    const key = `${uid}/${spec.name}`;
+    const finished = latest.finishedAt ?? new Date();
+    const wait = this.d.crashBackoff.remaining(key, finished);
+    if (wait > 0) {
+      const delay = this.d.crashBackoff.current(key);
+      const message = `back-off ${formatDuration(delay)} restarting failed container=${spec.name} pod=${pod.metadata!.name}_${pod.metadata!.namespace}(${uid})`;
+      const prev = this.waiting.get(key);
+      if (prev?.reason !== 'CrashLoopBackOff' || prev.message !== message) {
+        void this.d.recorder.warning(pod, 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${pod.metadata!.name}_${pod.metadata!.namespace}(${uid})`);
+      }
+      this.waiting.set(key, { reason: 'CrashLoopBackOff', message, at: new Date() });
+      return wait;
+    }
+    const ranMs = latest.startedAt && latest.finishedAt ? latest.finishedAt.getTime() - latest.startedAt.getTime() : 0;
+    this.d.crashBackoff.next(key, ranMs);
+    return 0;
+  }
+
+  private async ensureSandbox(pod: Pod): Promise<Sandbox> {
+    const uid = pod.metadata!.uid!;
+    const existing = this.sandboxes.get(uid);
+    if (existing) return existing;
+    const { paths } = this.d;
+    const record: PodRecord = { uid, namespace: pod.metadata!.namespace ?? 'default', name: pod.metadata!.name! };
+    this.known.set(uid, record);
+    await mkdir(paths.podDir(uid), { recursive: true });
+    await writeFile(paths.podRecord(uid), JSON.stringify(record));
+    const portMappings: PortMapping[] = [];
+    for (const c of pod.spec?.containers ?? []) {
+      for (const p of c.ports ?? []) {
+        if (!p.hostPort) continue;
+        portMappings.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: (p.protocol ?? 'TCP').toLowerCase() as PortMapping['protocol'], ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
+      }
+    }
+    const [attachment, ns] = await Promise.all([
+      this.d.network.setUp(uid, {
+        ...(portMappings.length ? { portMappings } : {}),
+        cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
+      }),
+      createPodNamespaces(paths.namespacesDir(uid), podHostname(pod)),
+    ]);
+    const ctx = this.fieldContext(pod, attachment.ip);
+    const [etc, volumes] = await Promise.all([
+      writeEtcFiles(paths.etcDir(uid), pod, attachment.ip, this.d.dns),
+      prepareVolumes(pod, paths, this.d.objects, ctx),
+    ]);
+    const sandbox: Sandbox = { podIP: attachment.ip, netnsPath: attachment.netnsPath, ipc: ns.ipc, uts: ns.uts, etc, volumes };
+    this.sandboxes.set(uid, sandbox);
+    return sandbox;
+  }
+
+  private fieldContext(pod: Pod, podIP: string | undefined): FieldContext {
+    return {
+      ...(podIP ? { podIP } : {}),
+      hostIP: this.d.hostIP,
+      nodeName: this.d.nodeName,
+      nodeCpuMilli: this.d.nodeCpuMilli,
+      nodeMemoryBytes: this.d.nodeMemoryBytes,
+    };
+  }
+
+  private graceOf(pod: Pod): number {
+    return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  }
+
+  private async startContainer(pod: Pod, spec: Container, kind: ContainerKind, attempt: number, sandbox: Sandbox, requeue: (ms: number) => void): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    const ns = pod.metadata!.namespace ?? 'default';
+    const key = `${uid}/${spec.name}`;
+    const pullKey = `${key}/${spec.image}`;
+
+    // Image, with its own back-off after failures.
+    const lastPull = this.waiting.get(key);
+    if (lastPull && (lastPull.reason === 'ErrImagePull' || lastPull.reason === 'ImagePullBackOff')) {
+      const wait = this.d.pullBackoff.remaining(pullKey, lastPull.at);
+      if (wait > 0) {
+        if (lastPull.reason !== 'ImagePullBackOff') {
+          void this.d.recorder.normal(pod, 'BackOff', `Back-off pulling image "${spec.image}"`);
+          this.waiting.set(key, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${spec.image}": ${lastPull.message ?? ''}`.trim(), at: lastPull.at });
+        }
+        requeue(wait);
+        return;
+      }
+    }
+    let info: ImageInfo;
+    try {
+      info = await this.d.puller.ensure(pod, spec);
+      this.d.pullBackoff.reset(pullKey);
+    } catch (err) {
+      const reason = err instanceof ImageError ? err.kubernetesReason : 'ErrImagePull';
+      const message = (err as Error).message;
+      this.d.pullBackoff.next(pullKey);
+      this.waiting.set(key, { reason, message, at: new Date() });
+      void this.d.recorder.warning(pod, 'Failed', `Error: ${reason}`);
+      requeue(this.d.pullBackoff.current(pullKey));
+      return;
+    }
+
+    const id = containerIdFor(uid, spec.name, attempt);
+    const stale = this.d.cache.get(id) ?? (await this.d.cache.update(id));
+    if (stale) {
+      // A container with this attempt exists (half-made before a crash): replace it.
+      await this.d.runtime.remove(id).catch(() => undefined);
+      this.d.cache.forget(id);
+    }
+    try {
+      const ctx = this.fieldContext(pod, sandbox.podIP);
+      const env = await resolveEnv(pod, spec, info.config.env, this.d.objects, ctx);
+      const args = resolveArgs(spec, info.config, env);
+      const terminationLog = this.d.paths.terminationLog(uid, spec.name, attempt);
+      await mkdir(dirname(terminationLog), { recursive: true });
+      await writeFile(terminationLog, '', { mode: 0o666 });
+      const rootfs = await this.d.images.createRootfs(info.reference, id);
+      const config = await buildContainerConfig({
+        pod, container: spec, image: info.config, args, env, rootfs: rootfs.path, volumes: sandbox.volumes, etc: sandbox.etc,
+        terminationLog,
+        namespaces: { network: sandbox.netnsPath, ipc: sandbox.ipc, uts: sandbox.uts },
+        cgroupsPath: `${this.podCgroup(uid)}/${spec.name}_${attempt}`,
+        labels: {
+          [LABEL_POD_UID]: uid, [LABEL_POD_NAMESPACE]: ns, [LABEL_POD_NAME]: pod.metadata!.name!,
+          [LABEL_CONTAINER_NAME]: spec.name, [LABEL_CONTAINER_KIND]: kind, [LABEL_ATTEMPT]: String(attempt),
+          [LABEL_IMAGE]: spec.image ?? '', [LABEL_IMAGE_ID]: info.repoDigest, [LABEL_GRACE]: String(this.graceOf(pod)),
+          [LABEL_TERMINATION_LOG]: terminationLog,
+        },
+        ...(this.d.pidsLimit ? { pidsLimit: this.d.pidsLimit } : {}),
+      });
+      const logPath = this.d.paths.containerLog(ns, pod.metadata!.name!, uid, spec.name, attempt);
+      await this.d.runtime.createContainer(id, config, { logPath });
+      void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
+      await this.d.runtime.start(id);
+      void this.d.recorder.normal(pod, 'Started', `Started container ${spec.name}`);
+      this.waiting.delete(key);
+      const status = await this.d.cache.update(id);
+      if (spec.lifecycle?.postStart && status?.state === 'running') await this.postStart(pod, spec, status, sandbox);
+      if (status?.state === 'running') this.ensureProbes(pod, spec, status, sandbox);
+    } catch (err) {
+      const message = (err as Error).message;
+      const reason = err instanceof ContainerConfigError ? err.reason : 'CreateContainerError';
+      this.waiting.set(key, { reason, message, at: new Date() });
+      void this.d.recorder.warning(pod, 'Failed', `Error: ${message}`);
+      this.d.logger.warn({ pod: `${ns}/${pod.metadata!.name}`, container: spec.name, err: message }, 'could not start container');
+      await this.d.runtime.remove(id).catch(() => undefined);
+      await this.d.images.removeRootfs(id).catch(() => undefined);
+      this.d.cache.forget(id);
+      requeue(2000);
+    }
+  }
+
+  private async postStart(pod: Pod, spec: Container, c: ContainerStatus, sandbox: Sandbox): Promise<void> {
+    const outcome = await runAction(spec.lifecycle!.postStart!, this.probeTarget(spec, c.id, sandbox), 30_000);
+    if (outcome.ok) return;
+    void this.d.recorder.warning(pod, 'FailedPostStartHook', `PostStartHook failed: ${outcome.message}`);
+    await this.stopContainer(pod, c, this.graceOf(pod));
+  }
+
+  private probeTarget(spec: Container, containerId: string, sandbox: Sandbox): ProbeTarget {
+    return {
+      podIP: sandbox.podIP,
+      container: spec,
+      exec: async (args, timeoutMs) => {
+        const out = new TextSink();
+        const code = await this.d.runtime.exec(containerId, { args, stdout: out, stderr: out, signal: AbortSignal.timeout(timeoutMs) });
+        return { code, output: out.text };
+      },
+    };
+  }
+
+  private ensureProbes(pod: Pod, spec: Container, c: ContainerStatus, sandbox: Sandbox): void {
+    if (!spec.startupProbe && !spec.livenessProbe && !spec.readinessProbe) return;
+    if (this.d.probes.has(c.id)) return;
+    const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+    this.d.probes.ensure(c.id, pod.metadata!.uid!, key, spec, c.startedAt ?? c.createdAt, this.probeTarget(spec, c.id, sandbox));
+  }
+
+  private views(pod: Pod, containers: ContainerStatus[]): ContainerView[] {
+    const uid = pod.metadata!.uid!;
+    const out: ContainerView[] = [];
+    const add = (spec: Container, kind: 'init' | 'app'): void => {
+      const mine = containers.filter((c) => identityOf(c)?.name === spec.name).sort((a, b) => attemptOf(b) - attemptOf(a));
+      const [latest, previous] = mine;
+      const w = this.waiting.get(`${uid}/${spec.name}`);
+      const view: ContainerView = {
+        spec, kind,
+        ready: latest ? (this.d.probes.has(latest.id) ? this.d.probes.ready(latest.id) : !spec.readinessProbe && !spec.startupProbe) : false,
+        started: latest ? (this.d.probes.has(latest.id) ? this.d.probes.started(latest.id) : !spec.startupProbe) : false,
+      };
+      if (latest) view.latest = latest;
+      if (previous) view.previous = previous;
+      if (w && !(latest?.state === 'running')) view.waiting = { reason: w.reason, ...(w.message ? { message: w.message } : {}) };
+      const imageId = latest?.labels['io.stratus.container.image-id'];
+      if (imageId) view.imageID = imageId;
+      if (latest && isTerminated(latest)) {
+        const m = this.messages.get(latest.id);
+        if (m) view.latestMessage = m;
+      }
+      if (previous && isTerminated(previous)) {
+        const m = this.messages.get(previous.id);
+        if (m) view.previousMessage = m;
+      }
+      out.push(view);
+    };
+    for (const spec of pod.spec?.initContainers ?? []) add(spec, 'init');
+    for (const spec of pod.spec?.containers ?? []) add(spec, 'app');
+    return out;
+  }
+
+  /** Reads termination messages of newly exited containers into `messages` (they never change after). */
+  private async loadMessages(pod: Pod, containers: ContainerStatus[]): Promise<void> {
+    for (const c of containers) {
+      if (!isTerminated(c) || this.messages.has(c.id)) continue;
+      const ident = identityOf(c);
+      const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((s) => s.name === ident?.name);
+      let message = '';
+      const path = c.labels[LABEL_TERMINATION_LOG];
+      if (path) message = (await readFile(path).catch(() => Buffer.alloc(0))).subarray(0, TERMINATION_MESSAGE_MAX).toString('utf8');
+      if (!message && spec?.terminationMessagePolicy === 'FallbackToLogsOnError' && c.exitCode !== 0) {
+        let text = '';
+        try {
+          for await (const chunk of readLogs(c.logPath, { tail: FALLBACK_LOG_LINES })) text += chunk;
+        } catch {
+          // no logs
+        }
+        message = text.length > 2048 ? text.slice(-2048) : text;
+      }
+      this.messages.set(c.id, message);
+    }
+  }
+
+  private async writeStatus(pod: Pod, views: ContainerView[], podIP: string | undefined, sandboxReady: boolean): Promise<PodStatus | undefined> {
+    const uid = pod.metadata!.uid!;
+    await this.loadMessages(pod, views.flatMap((v) => [v.latest, v.previous].filter((c): c is ContainerStatus => !!c)));
+    const refreshed = this.views(pod, views.flatMap((v) => [v.latest, v.previous].filter((c): c is ContainerStatus => !!c)));
+    const status = computePodStatus({ pod, views: refreshed, ...(podIP ? { podIP } : {}), hostIP: this.d.hostIP, sandboxReady, now: new Date() });
+    if (jsonEqual(status, this.lastStatus.get(uid)) || jsonEqual(status, pod.status)) {
+      this.lastStatus.set(uid, status);
+      return status;
+    }
+    let current = pod;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.d.client.updateStatus(PODS, { ...current, status }, { namespace: current.metadata!.namespace });
+        this.lastStatus.set(uid, status);
+        return status;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        if (!isConflict(err)) throw err;
+        current = await this.d.client.get(PODS, pod.metadata!.name!, { namespace: pod.metadata!.namespace });
+        if (current.metadata?.uid !== uid) return undefined;
+        const again = computePodStatus({ pod: current, views: refreshed, ...(podIP ? { podIP } : {}), hostIP: this.d.hostIP, sandboxReady, now: new Date() });
+        Object.assign(status, again);
+      }
+    }
+    throw new Error(`could not write the status of pod ${pod.metadata!.namespace}/${pod.metadata!.name}: conflicts`);
+  }
+
+  /** Keeps the newest two attempts of each container (current + previous, for lastState and --previous logs). */
+  private async pruneAttempts(uid: string): Promise<void> {
+    const byName = new Map<string, ContainerStatus[]>();
+    for (const c of this.d.cache.ofPod(uid)) {
+      const name = identityOf(c)!.name;
+      byName.set(name, [...(byName.get(name) ?? []), c]);
+    }
+    for (const list of byName.values()) {
+      list.sort((a, b) => attemptOf(b) - attemptOf(a));
+      for (const old of list.slice(2)) {
+        if (!isTerminated(old)) continue;
+        await this.removeContainer(old.id);
+      }
+    }
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    this.d.probes.stop(id);
+    await this.d.runtime.remove(id).catch((err) => this.d.logger.warn({ id, err: (err as Error).message }, 'could not remove container'));
+    await this.d.images.removeRootfs(id).catch((err) => this.d.logger.warn({ id, err: (err as Error).message }, 'could not remove rootfs'));
+    this.d.cache.forget(id);
+    this.messages.delete(id);
+  }
+
+  // ---- stopping ----
+
+  /** preStop hook, SIGTERM, wait out the grace period, SIGKILL. */
+  private async stopContainer(pod: Pod | undefined, c: ContainerStatus, graceSeconds: number): Promise<void> {
+    const deadline = Date.now() + graceSeconds * 1000;
+    const name = identityOf(c)?.name ?? c.id;
+    const spec = pod ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((s) => s.name === name) : undefined;
+    const preStop = spec?.lifecycle?.preStop;
+    if (preStop && c.state === 'running' && graceSeconds > 0) {
+      const sandbox = this.sandboxes.get(pod!.metadata!.uid!);
+      const target: ProbeTarget = sandbox ? this.probeTarget(spec!, c.id, sandbox) : {
+        container: spec!,
+        exec: async (args, timeoutMs) => ({ code: await this.d.runtime.exec(c.id, { args, signal: AbortSignal.timeout(timeoutMs) }), output: '' }),
+      };
+      const outcome = await runAction(preStop, target, Math.max(1000, graceSeconds * 1000));
+      if (!outcome.ok) void this.d.recorder.warning(pod!, 'FailedPreStopHook', `PreStopHook failed: ${outcome.message}`);
+    }
+    const remaining = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    try {
+      await this.d.runtime.stop(c.id, remaining);
+    } catch (err) {
+      this.d.logger.warn({ id: c.id, err: (err as Error).message }, 'could not stop container');
+    }
+    await this.d.cache.update(c.id);
+  }
+
+  /** Graceful deletion: stop every container within the grace period, clean up, then remove the pod. */
+  private async terminate(pod: Pod): Promise<SyncResult> {
+    const uid = pod.metadata!.uid!;
+    if (this.terminating.has(uid)) return {};
+    this.terminating.add(uid);
+    try {
+      const grace = this.graceOf(pod);
+      this.d.probes.stopPod(uid);
+      const running = (await this.d.cache.refreshPod(uid)).filter((c) => c.state === 'running' || c.state === 'created');
+      await Promise.all(running.map((c) => {
+        void this.d.recorder.normal(pod, 'Killing', `Stopping container ${identityOf(c)?.name ?? c.id}`);
+        return this.stopContainer(pod, c, grace);
+      }));
+      await this.cleanUp(uid);
+      try {
+        await this.d.client.delete(PODS, pod.metadata!.name!, { namespace: pod.metadata!.namespace, gracePeriodSeconds: 0, preconditions: { uid } });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+      return {};
+    } finally {
+      this.terminating.delete(uid);
+    }
+  }
+
+  /** Removes every trace of a pod that is no longer ours (force-deleted, rebound, recreated). */
+  async teardown(uid: string, graceSeconds: number): Promise<void> {
+    if (this.terminating.has(uid)) return;
+    this.terminating.add(uid);
+    try {
+      this.d.probes.stopPod(uid);
+      const running = (await this.d.cache.refreshPod(uid)).filter((c) => c.state === 'running' || c.state === 'created');
+      await Promise.all(running.map((c) => {
+        const grace = Math.min(graceSeconds, Number(c.labels[LABEL_GRACE] ?? graceSeconds));
+        return this.stopContainer(undefined, c, grace);
+      }));
+      await this.cleanUp(uid);
+    } finally {
+      this.terminating.delete(uid);
+    }
+  }
+
+  private async cleanUp(uid: string): Promise<void> {
+    const rec = this.known.get(uid);
+    for (const c of this.d.cache.ofPod(uid)) await this.removeContainer(c.id);
+    for (const id of await this.d.images.rootfsIds()) if (id.startsWith(`${uid}_`)) await this.d.images.removeRootfs(id).catch(() => undefined);
+    await this.releaseSandbox(uid);
+    await removeVolumes(uid, this.d.paths);
+    await rm(this.d.paths.podDir(uid), { recursive: true, force: true });
+    if (rec?.name) await rm(this.d.paths.podLogDir(rec.namespace, rec.name, uid), { recursive: true, force: true });
+    await this.d.runtime.removeCgroup(this.podCgroup(uid)).catch(() => undefined);
+    this.d.crashBackoff.forgetPrefix(`${uid}/`);
+    this.d.pullBackoff.forgetPrefix(`${uid}/`);
+    for (const k of [...this.waiting.keys()]) if (k.startsWith(`${uid}/`)) this.waiting.delete(k);
+    this.lastStatus.delete(uid);
+    this.known.delete(uid);
+    this.released.delete(uid);
+  }
+
+  /** The network and pod namespaces go; containers (exited) and files stay for logs until the pod is deleted. */
+  private async releaseSandbox(uid: string): Promise<void> {
+    this.sandboxes.delete(uid);
+    this.released.add(uid);
+    await this.d.network.tearDown(uid).catch((err) => this.d.logger.warn({ uid, err: (err as Error).message }, 'network teardown failed; gc retries'));
+    await removePodNamespaces(this.d.paths.namespacesDir(uid)).catch(() => undefined);
+  }
+
+  private podCgroup(uid: string): string {
+    return `${this.d.cgroupParent}/pod${uid}`;
+  }
+}
+
+function latestOf(containers: ContainerStatus[], name: string): ContainerStatus | undefined {
+  let best: ContainerStatus | undefined;
+  for (const c of containers) {
+    if (identityOf(c)?.name !== name) continue;
+    if (!best || attemptOf(c) > attemptOf(best)) best = c;
+  }
+  return best;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}

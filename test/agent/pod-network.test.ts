@@ -1,0 +1,84 @@
+// A pod serving HTTP reaches Running with a pod IP; a second pod on the node reaches it by IP; node registration.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { LEASES, NODES } from '../../src/client/resources.js';
+import { conditionOf, containerStatus, startAgentFixture, waitFor, type AgentFixture } from './agent-fixture.js';
+
+let fx: AgentFixture;
+before(async () => {
+  fx = await startAgentFixture();
+});
+after(async () => {
+  await fx?.cleanup();
+});
+
+test('the node registers with capacity, conditions, pod CIDR and a lease', async () => {
+  const node = await fx.client.get(NODES, fx.nodeName);
+  assert.equal(node.metadata?.labels?.['kubernetes.io/hostname'], fx.nodeName);
+  assert.ok(Number(node.status?.capacity?.cpu) >= 1);
+  assert.match(node.status?.capacity?.memory ?? '', /^\d+Ki$/);
+  assert.equal(node.status?.capacity?.pods, '110');
+  assert.match(node.spec?.podCIDR ?? '', /^10\.244\.\d+\.0\/24$/);
+  assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  assert.equal(node.status?.conditions?.find((c) => c.type === 'MemoryPressure')?.status, 'False');
+  const lease = await fx.client.get(LEASES, fx.nodeName, { namespace: 'kube-node-lease' });
+  assert.equal(lease.spec?.holderIdentity, fx.nodeName);
+});
+
+test('an HTTP pod runs with a pod IP and another pod reaches it by IP', async () => {
+  await fx.createPod({
+    metadata: { name: 'web', labels: { app: 'web' } },
+    spec: {
+      containers: [{
+        name: 'httpd', image: fx.images.httpd1, ports: [{ containerPort: 8080, name: 'http' }],
+        env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+        readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+      }],
+    },
+  });
+  const web = await fx.waitPod('web', (p) => p.status?.phase === 'Running' && conditionOf(p, 'Ready') === 'True', 60_000, 'web Running and Ready');
+  const ip = web.status?.podIP;
+  assert.match(ip ?? '', /^10\.244\.\d+\.\d+$/);
+  assert.deepEqual(web.status?.podIPs, [{ ip }]);
+  assert.ok(web.status?.hostIP);
+  assert.ok(web.status?.startTime);
+  assert.equal(web.status?.qosClass, 'BestEffort');
+  const cs = containerStatus(web, 'httpd')!;
+  assert.equal(cs.ready, true);
+  assert.equal(cs.started, true);
+  assert.equal(cs.restartCount, 0);
+  assert.ok(cs.state?.running?.startedAt);
+  assert.match(cs.containerID ?? '', /^stratus:\/\//);
+  assert.match(cs.imageID ?? '', /@sha256:[a-f0-9]{64}$/);
+  for (const type of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) assert.equal(conditionOf(web, type), 'True', type);
+
+  // The host reaches the pod too.
+  const res = await fetch(`http://${ip}:8080/`);
+  assert.equal(await res.text(), 'stratus httpd v1\n');
+
+  await fx.createPod({
+    metadata: { name: 'client' },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [{ name: 'get', image: fx.images.busybox, command: ['sh', '-c', `wget -q -O - http://${ip}:8080/ && cat /etc/hostname && echo "$MY_NS"`],
+        env: [{ name: 'MY_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }] }],
+    },
+  });
+  const done = await fx.waitPod('client', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 60_000, 'client to finish');
+  assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+  const term = containerStatus(done, 'get')?.state?.terminated;
+  assert.equal(term?.exitCode, 0);
+  assert.equal(term?.reason, 'Completed');
+  const logDir = fx.agent.paths.podLogDir('default', 'client', done.metadata!.uid!);
+  const log = readFileSync(`${logDir}/get/0.log`, 'utf8');
+  assert.match(log, /stdout F stratus httpd v1/);
+  assert.match(log, /stdout F client/);
+  assert.match(log, /stdout F default/);
+
+  // The node lists the pulled images (ImageLocality reads them).
+  await waitFor(async () => {
+    const node = await fx.client.get(NODES, fx.nodeName);
+    return node.status?.images?.some((i) => i.names?.some((n) => n.includes('/httpd:1'))) ? true : undefined;
+  }, 30_000, 'node.status.images to list httpd:1');
+});
