@@ -2,6 +2,7 @@
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ApiError, errors } from '../api/errors.js';
 import { isObject } from '../api/object.js';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf/decode.js';
 
 export interface MediaRange {
   type: string; // e.g. application/json
@@ -79,6 +80,7 @@ export function decodeObjectBody(body: Buffer | undefined, contentType: string |
   let value: unknown;
   if (type === 'application/json' || type === '' || type === '*/*') value = parseJson(body);
   else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') value = parseYamlBody(body);
+  else if (type === PROTOBUF_CONTENT_TYPE) value = decodeKubernetesProtobuf(body ?? Buffer.alloc(0));
   else throw errors.unsupportedMediaType(contentType ?? '');
   if (!isObject(value)) throw errors.badRequest('the request body must be a JSON or YAML object');
   return value;
