@@ -4,6 +4,8 @@ import { InformerFactory } from '../client/informer-factory.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { NamespaceController } from '../controllers/namespace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { ReplicaSetController } from '../controllers/replicaset.js';
+import { DeploymentController } from '../controllers/deployment/deployment-controller.js';
 
 /** Something the controller manager runs: started once, stopped on shutdown. */
 export interface ManagedController {
@@ -30,6 +32,8 @@ export function startControllerManager(client: ApiClient, logger: Logger, option
   const controllers: Array<{ name: string; controller: ManagedController }> = [
     { name: 'namespace', controller: new NamespaceController({ client, logger, factory }) },
     { name: 'garbage-collector', controller: new GarbageCollector({ client, logger, factory }) },
+    { name: 'replicaset', controller: new ReplicaSetController({ client, logger, factory }) },
+    { name: 'deployment', controller: new DeploymentController({ client, logger, factory }) },
   ];
   if (options.scheduler ?? true) controllers.push({ name: 'scheduler', controller: new Scheduler({ client, logger, factory }) });
   const starts = controllers.map(({ name, controller }) => controller.start().catch((err: unknown) => {

@@ -141,7 +141,8 @@ export class HollowAgent {
     if (pod.status?.phase === 'Running' || this.handled.has(key)) return;
     this.handled.add(key);
     const ip = `10.${200 + (node.index >> 16)}.${(node.index >> 8) & 255}.${node.index & 255}`;
-    void this.limiter.run(() => this.options.client.patch(PODS, pod.metadata!.name!, { status: runningStatus(pod, node, ip) }, 'merge', {
+    const status = (pod.spec?.containers ?? []).some((c) => isBrokenImage(c.image)) ? pullFailedStatus(pod, node) : runningStatus(pod, node, ip);
+    void this.limiter.run(() => this.options.client.patch(PODS, pod.metadata!.name!, { status }, 'merge', {
       namespace: pod.metadata!.namespace, subresource: 'status',
     })).catch((err) => { this.handled.delete(key); if (!isNotFound(err)) this.logger.warn({ err }, 'could not report pod running'); });
   }
@@ -152,6 +153,33 @@ export class HollowAgent {
     await this.pods?.stop();
     await this.limiter.idle();
   }
+}
+
+/** Fault injection for tests: an image tagged `:broken` never pulls on a hollow node. */
+export function isBrokenImage(image: string | undefined): boolean {
+  return image?.endsWith(':broken') ?? false;
+}
+
+function pullFailedStatus(pod: Pod, node: HollowNode): PodStatus {
+  const now = new Date().toISOString();
+  return {
+    phase: 'Pending',
+    hostIP: `127.0.${(node.index >> 8) & 255}.${node.index & 255}`,
+    startTime: now,
+    qosClass: pod.status?.qosClass,
+    conditions: [
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+      { type: 'Initialized', status: 'True', lastTransitionTime: now },
+      { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now },
+      { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now },
+    ],
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name, ready: false, started: false, restartCount: 0, image: c.image ?? '', imageID: '',
+      state: isBrokenImage(c.image)
+        ? { waiting: { reason: 'ErrImagePull', message: `failed to pull image "${c.image}": manifest unknown` } }
+        : { waiting: { reason: 'PodInitializing' } },
+    })),
+  };
 }
 
 function runningStatus(pod: Pod, node: HollowNode, podIP: string): PodStatus {

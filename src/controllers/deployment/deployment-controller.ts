@@ -345,26 +345,32 @@ export class DeploymentController {
       setCondition(status, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }, now);
     } else if (newRS) {
       const progressing = getCondition(status, 'Progressing');
-      const madeProgress = flags.created
-        || (status.updatedReplicas ?? 0) > (previous.updatedReplicas ?? 0)
+      // The condition names the ReplicaSet it is about; a different one means a new rollout started.
+      const aboutCurrent = progressing?.message?.includes(`"${rsName}"`) ?? false;
+      const madeProgress = (status.updatedReplicas ?? 0) > (previous.updatedReplicas ?? 0)
         || (status.replicas ?? 0) < (previous.replicas ?? 0)
         || (status.readyReplicas ?? 0) > (previous.readyReplicas ?? 0)
         || (status.availableReplicas ?? 0) > (previous.availableReplicas ?? 0);
       if (flags.created) {
         setCondition(status, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` }, now);
-      } else if (!progressing || progressing.reason === 'DeploymentPaused' || progressing.reason === 'DeploymentResumed' || progressing.reason === 'NewReplicaSetAvailable') {
-        setCondition(status, { type: 'Progressing', status: 'True', reason: progressing?.reason === 'DeploymentPaused' ? 'DeploymentResumed' : 'FoundNewReplicaSet',
-          message: progressing?.reason === 'DeploymentPaused' ? 'Deployment is resumed' : `Found new replica set "${rsName}"` }, now);
-      } else if (madeProgress && progressing.reason !== 'ProgressDeadlineExceeded') {
+      } else if (progressing?.reason === 'DeploymentPaused') {
+        setCondition(status, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentResumed', message: 'Deployment is resumed' }, now);
+      } else if (!progressing || (!aboutCurrent && progressing.reason !== 'DeploymentResumed')) {
+        setCondition(status, { type: 'Progressing', status: 'True', reason: 'FoundNewReplicaSet', message: `Found new replica set "${rsName}"` }, now);
+      } else if (madeProgress) {
         const cond = status.conditions!.find((c) => c.type === 'Progressing')!;
         Object.assign(cond, { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.`, lastUpdateTime: now });
+        if (progressing.status !== 'True') cond.lastTransitionTime = now;
       }
       const current = getCondition(status, 'Progressing')!;
-      if (current.reason !== 'ProgressDeadlineExceeded') {
+      if (current.reason === 'ProgressDeadlineExceeded') {
+        deadlineExceeded = true;
+      } else {
         const since = Date.parse(current.lastUpdateTime ?? now);
         const remaining = since + deadline * 1000 - Date.now();
         if (remaining <= 0) {
           setCondition(status, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }, now);
+          void this.recorder.warning(d, 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`);
           deadlineExceeded = true;
         } else requeueAfterMs = remaining + 50;
       }
@@ -378,19 +384,16 @@ export class DeploymentController {
         if (!isNotFound(err)) throw err;
       }
     }
-    if (deadlineExceeded) {
-      void this.recorder.warning(d, 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`);
-      if (d.metadata?.annotations?.[AUTO_ROLLBACK] === 'true') await this.autoRollback(d, newRS!, old, deadline);
-    }
+    if (deadlineExceeded && d.metadata?.annotations?.[AUTO_ROLLBACK] === 'true') await this.autoRollback(d, newRS!, old, deadline);
     return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
   }
 
   /** Puts the previous revision's template back, with an event saying why. */
   private async autoRollback(d: Deployment, newRS: ReplicaSet, old: ReplicaSet[], deadline: number): Promise<void> {
-    const previous = old.filter((rs) => revisionOf(rs) < revisionOf(newRS)).sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+    const previous = old.filter((rs) => revisionOf(rs) < revisionOf(newRS) && !templatesEqual(rs.spec?.template, newRS.spec?.template))
+      .sort((a, b) => revisionOf(b) - revisionOf(a))[0];
     if (!previous) return;
     await this.options.client.patch(DEPLOYMENTS, d.metadata!.name!, [
-      { op: 'test', path: '/metadata/resourceVersion', value: d.metadata?.resourceVersion },
       { op: 'replace', path: '/spec/template', value: templateWithoutHash(previous.spec?.template) },
     ], 'json', { namespace: d.metadata!.namespace });
     void this.recorder.warning(d, 'RolledBack',
