@@ -76,20 +76,26 @@ export class FieldSet {
     return [...this.members.values()];
   }
 
+  private static of(entries: Iterable<[string, FieldPath]>): FieldSet {
+    const set = new FieldSet();
+    for (const [key, path] of entries) set.members.set(key, path);
+    return set;
+  }
+
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths(), ...other.paths()]);
+    return FieldSet.of([...this.members, ...other.members]);
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => other.has(p)));
+    return FieldSet.of([...this.members].filter(([key]) => other.members.has(key)));
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => !other.has(p)));
+    return FieldSet.of([...this.members].filter(([key]) => !other.members.has(key)));
   }
 
   equals(other: FieldSet): boolean {
-    return this.size === other.size && this.paths().every((p) => other.has(p));
+    return this.size === other.size && [...this.members.keys()].every((key) => other.members.has(key));
   }
 
   /** True when `path` or anything below it is in the set. */

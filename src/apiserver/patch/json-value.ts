@@ -6,9 +6,18 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A deep copy of JSON data (drops undefined, as JSON would). */
+/**
+ * A deep copy of JSON data (drops undefined, as JSON would). `__proto__` keys are dropped too: no Kubernetes
+ * object has one, and copying one with plain assignment would change an object's prototype.
+ */
 export function cloneJson<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  if (value === undefined) return value;
+  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === '__proto__' ? undefined : v)) as T;
+}
+
+/** `obj[key]` for own properties only, so user-chosen keys never reach Object.prototype. */
+export function own(obj: JsonObject, key: string): JsonValue | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 /** Structural equality of JSON values (object key order does not matter). */

@@ -2,7 +2,7 @@
  * JSON Merge Patch (RFC 7386, `application/merge-patch+json`): objects merge recursively, `null` deletes,
  * anything else (lists included) replaces. The patch of a whole object must itself be an object.
  */
-import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { cloneJson, isJsonObject, own, type JsonObject, type JsonValue } from './json-value.js';
 import { PatchError } from './patch-error.js';
 
 /** RFC 7386 MergePatch(target, patch) on JSON values; returns new values, never changes its inputs. */
@@ -11,7 +11,7 @@ export function mergePatchValue(target: JsonValue | undefined, patch: JsonValue)
   const out: JsonObject = isJsonObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else out[key] = mergePatchValue(out[key], value);
+    else if (key !== '__proto__') out[key] = mergePatchValue(own(out, key), value);
   }
   return out;
 }

@@ -23,18 +23,42 @@ export interface FieldMeta {
 
 export const NO_META: FieldMeta = { strategies: [] };
 
+// Schema nodes are read-only, so what a walk learns about them is cached per resolver.
+const fieldCache = new WeakMap<SchemaResolver, WeakMap<SchemaNode, Map<string, FieldMeta>>>();
+const nodeCache = new WeakMap<SchemaResolver, WeakMap<SchemaNode, FieldMeta>>();
+
+function cacheFor<V>(caches: WeakMap<SchemaResolver, WeakMap<SchemaNode, V>>, resolve: SchemaResolver): WeakMap<SchemaNode, V> {
+  let cache = caches.get(resolve);
+  if (!cache) caches.set(resolve, (cache = new WeakMap()));
+  return cache;
+}
+
 /** Metadata of `key` inside the object described by `parent` (a property, else additionalProperties). */
 export function fieldMeta(parent: SchemaNode | undefined, key: string, resolve: SchemaResolver): FieldMeta {
   if (!parent) return NO_META;
-  const resolvedParent = resolve(parent);
-  const declared = resolvedParent.properties?.[key]
-    ?? (typeof resolvedParent.additionalProperties === 'object' ? resolvedParent.additionalProperties : undefined);
-  if (!declared) return NO_META;
-  return describeNode(declared, resolve);
+  const cache = cacheFor(fieldCache, resolve);
+  let fields = cache.get(parent);
+  if (!fields) cache.set(parent, (fields = new Map()));
+  let meta = fields.get(key);
+  if (!meta) {
+    const resolvedParent = resolve(parent);
+    const declared = Object.hasOwn(resolvedParent.properties ?? {}, key) ? resolvedParent.properties![key]
+      : (typeof resolvedParent.additionalProperties === 'object' ? resolvedParent.additionalProperties : undefined);
+    meta = declared ? describeNode(declared, resolve) : NO_META;
+    fields.set(key, meta);
+  }
+  return meta;
 }
 
 /** Metadata carried by a node itself (extensions may sit beside a `$ref` or on the referenced definition). */
 export function describeNode(node: SchemaNode, resolve: SchemaResolver): FieldMeta {
+  const cache = cacheFor(nodeCache, resolve);
+  let meta = cache.get(node);
+  if (!meta) cache.set(node, (meta = describeUncached(node, resolve)));
+  return meta;
+}
+
+function describeUncached(node: SchemaNode, resolve: SchemaResolver): FieldMeta {
   const resolved = resolve(node);
   const pick = <K extends keyof SchemaNode>(k: K): SchemaNode[K] => node[k] ?? resolved[k];
   const strategy = pick('x-kubernetes-patch-strategy');

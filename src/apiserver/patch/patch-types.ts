@@ -21,7 +21,7 @@ const MEDIA_TYPES: Record<string, PatchType> = {
 /** The patch type of a Content-Type header (parameters ignored), or undefined: the server answers 415. */
 export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
   const base = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return MEDIA_TYPES[base];
+  return Object.hasOwn(MEDIA_TYPES, base) ? MEDIA_TYPES[base] : undefined;
 }
 
 export const PATCH_MEDIA_TYPES = Object.keys(MEDIA_TYPES);

@@ -13,7 +13,7 @@
  * Without a schema for a path, the patch behaves as a JSON merge patch there (plus the directives).
  */
 import type { SchemaNode } from '../../api/schema/schema-node.js';
-import { cloneJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json-value.js';
+import { cloneJson, isJsonObject, jsonEqual, own, type JsonObject, type JsonValue } from './json-value.js';
 import { describeNode, fieldMeta, identityResolver, itemSchema, NO_META, type FieldMeta, type SchemaResolver } from './patch-schema.js';
 import { PatchError } from './patch-error.js';
 
@@ -72,7 +72,7 @@ class Merger {
         continue;
       }
       const meta = fieldMeta(schema, key, this.resolve);
-      const current = original[key];
+      const current = own(original, key);
       if (isJsonObject(current) && isJsonObject(patchValue)) {
         original[key] = meta.strategies.includes('replace')
           ? this.materialize(patchValue, meta)
@@ -112,7 +112,7 @@ class Merger {
 
   private deleteFromPrimitiveList(original: JsonObject, field: string, toDelete: JsonValue): void {
     if (!Array.isArray(toDelete)) throw PatchError.malformed('invalid patch format of primitive list');
-    const current = original[field];
+    const current = own(original, field);
     if (!Array.isArray(current)) return;
     original[field] = current.filter((v) => !toDelete.some((d) => jsonEqual(d, v)));
   }
@@ -129,8 +129,9 @@ class Merger {
       const field = key.slice(SET_ELEMENT_ORDER.length);
       if (!Array.isArray(order)) continue;
       const meta = fieldMeta(schema, field, this.resolve);
-      const live = Array.isArray(original[field]) ? (original[field] as JsonValue[]) : undefined;
-      const patchList = patch[field];
+      const liveValue = own(original, field);
+      const live = Array.isArray(liveValue) ? liveValue : undefined;
+      const patchList = own(patch, field);
       if (patchList !== undefined && !Array.isArray(patchList)) continue; // null or a scalar: the main loop handles it
       let merged: JsonValue[];
       if (live && patchList) merged = this.mergeList(live, patchList, meta);

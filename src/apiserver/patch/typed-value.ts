@@ -8,7 +8,7 @@
  * `x-kubernetes-map-type: atomic`. Unknown fields are treated as granular maps / atomic lists / scalars.
  */
 import type { SchemaNode } from '../../api/schema/schema-node.js';
-import { cloneJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json-value.js';
+import { cloneJson, isJsonObject, jsonEqual, own, type JsonObject, type JsonValue } from './json-value.js';
 import { fieldElement, FieldSet, keyElement, valueElement, type FieldPath, type PathElement } from './field-set.js';
 import { describeNode, fieldMeta, NO_META, type FieldMeta, type SchemaResolver } from './patch-schema.js';
 
@@ -75,7 +75,7 @@ export class TypedWalker {
   }
 
   private declared(meta: FieldMeta, key: string): boolean {
-    return meta.schema?.properties?.[key] !== undefined;
+    return meta.schema?.properties !== undefined && Object.hasOwn(meta.schema.properties, key);
   }
 
   private element(meta: FieldMeta): FieldMeta {
@@ -153,7 +153,7 @@ export class TypedWalker {
       const out: JsonObject = { ...live };
       for (const [k, v] of Object.entries(config)) {
         if (v === null) delete out[k];
-        else out[k] = this.merge(out[k], v, this.child(meta, k));
+        else out[k] = this.merge(own(out, k), v, this.child(meta, k));
       }
       return out;
     }
@@ -249,8 +249,8 @@ export function valueAt(root: JsonValue, path: FieldPath): JsonValue | undefined
   let node: JsonValue | undefined = root;
   for (const pe of path) {
     if (node === undefined) return undefined;
-    if (pe.startsWith('f:')) node = isJsonObject(node) ? node[pe.slice(2)] : undefined;
-    else if (pe.startsWith('i:')) node = Array.isArray(node) ? node[Number(pe.slice(2))] : undefined;
+    if (pe.startsWith('f:')) node = isJsonObject(node) ? own(node, pe.slice(2)) : undefined;
+    else if (pe.startsWith('i:')) node = Array.isArray(node) && /^\d+$/.test(pe.slice(2)) ? node[Number(pe.slice(2))] : undefined;
     else node = Array.isArray(node) ? node.find((item) => matchesElement(item, pe)) : undefined;
   }
   return node;
@@ -262,7 +262,7 @@ export function removePath(root: JsonObject, path: FieldPath): void {
   const parent = valueAt(root, path.slice(0, -1));
   const last = path[path.length - 1]!;
   if (last.startsWith('f:')) {
-    if (isJsonObject(parent)) delete parent[last.slice(2)];
+    if (isJsonObject(parent) && Object.hasOwn(parent, last.slice(2))) delete parent[last.slice(2)];
   } else if (Array.isArray(parent)) {
     const index = last.startsWith('i:') ? Number(last.slice(2)) : -1;
     for (let i = parent.length - 1; i >= 0; i--) {
