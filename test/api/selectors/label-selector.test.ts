@@ -94,6 +94,9 @@ test('matches labels, including the "absent key" rules of != and notin', () => {
     assert.equal(matches(parseLabelSelector(selector), labels), expected, selector);
   }
   assert.equal(matches(parseLabelSelector('a!=b'), undefined), true);
+  // inherited object members are not labels
+  assert.equal(matches(parseLabelSelector('constructor'), {}), false);
+  assert.equal(matches(parseLabelSelector('!toString'), {}), true);
   assert.equal(matches(parseLabelSelector('a'), null), false);
 });
 
