@@ -58,7 +58,9 @@ export interface ContainerConfig {
   resources?: ContainerResources;
   capabilities?: { add?: string[]; drop?: string[] };
   privileged?: boolean;
-  /** Defaults to true. */
+  /** Kubernetes' seccompProfile types; default Unconfined (as Kubernetes). Ignored when privileged. */
+  seccomp?: 'Unconfined' | 'RuntimeDefault';
+  /** Defaults to true (false when privileged). */
   noNewPrivileges?: boolean;
   rlimits?: Rlimit[];
   /** cgroup path under each v1 controller, e.g. "/stratus/node-1/<podUid>/<container>". */

@@ -7,3 +7,4 @@ export * from './log-reader.js';
 export * from './cgroup-stats.js';
 export { ensureShimBinary, SHIM_BINARY, ShimBuildError } from './shim-binary.js';
 export * from './pod-namespaces.js';
+export * from './seccomp.js';

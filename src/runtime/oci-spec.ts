@@ -1,6 +1,7 @@
 // Builds an OCI runtime spec (config.json for runc) from a neutral ContainerConfig.
 // Defaults follow containerd's CRI plugin: minimal capabilities, masked/readonly /proc paths, default mounts.
 import type { ContainerConfig, ContainerMount } from './container-config.js';
+import { runtimeDefaultSeccomp, type OciSeccomp } from './seccomp.js';
 
 export interface OciMount {
   destination: string;
@@ -49,6 +50,7 @@ export interface OciSpec {
       pids?: { limit: number };
     };
     sysctl?: Record<string, string>;
+    seccomp?: OciSeccomp;
     maskedPaths?: string[];
     readonlyPaths?: string[];
   };
@@ -220,6 +222,7 @@ export function buildOciSpec(config: ContainerConfig): OciSpec {
       namespaces,
       resources,
       ...(config.sysctls && Object.keys(config.sysctls).length ? { sysctl: config.sysctls } : {}),
+      ...(config.seccomp === 'RuntimeDefault' && !privileged ? { seccomp: runtimeDefaultSeccomp() } : {}),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
     },
   };

@@ -164,6 +164,30 @@ test('a created (never started) container can be stopped; a running one removed 
   await assert.rejects(fx.runtime.state('doomed'), (e: RuntimeError) => e.code === 'NotFound');
 });
 
+test('RuntimeDefault seccomp blocks unshare; Unconfined (with CAP_SYS_ADMIN) does not', async () => {
+  const probe = ['sh', '-c', 'unshare -u true && echo allowed || echo blocked'];
+  const caps = { add: ['SYS_ADMIN'] };
+  await fx.runtime.run('sc-default', fx.config(probe, { seccomp: 'RuntimeDefault', capabilities: caps }), { logPath: fx.logPath('sc-default') });
+  await fx.runtime.run('sc-open', fx.config(probe, { capabilities: caps }), { logPath: fx.logPath('sc-open') });
+  await fx.runtime.waitExit('sc-default', 10_000);
+  await fx.runtime.waitExit('sc-open', 10_000);
+  assert.equal(await collect(readLogs(fx.logPath('sc-default'), { stream: 'stdout' })), 'blocked\n');
+  assert.equal(await collect(readLogs(fx.logPath('sc-open'), { stream: 'stdout' })), 'allowed\n');
+});
+
+test('if the shim itself is killed, a stopped container says its exit code was lost', async () => {
+  await fx.runtime.run('orphan', fx.config(['sleep', '1000']), { logPath: fx.logPath('orphan') });
+  const meta = JSON.parse(readFileSync(join(fx.runtime.bundleDir('orphan'), 'stratus.json'), 'utf8')) as { shimPid: number };
+  process.kill(meta.shimPid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await fx.runtime.state('orphan')).state, 'running');
+  await fx.runtime.kill('orphan', 'KILL');
+  const status = await fx.runtime.waitExit('orphan', 5000);
+  assert.equal(status.state, 'exited');
+  assert.equal(status.exitCode, 255);
+  assert.equal(status.reason, 'ExitCodeLost');
+});
+
 test('remove leaves no runc state, bundle or mounts', async () => {
   for (const c of await fx.runtime.list()) await fx.runtime.remove(c.id);
   assert.deepEqual(await fx.runtime.list(), []);
