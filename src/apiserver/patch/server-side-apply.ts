@@ -302,9 +302,10 @@ function restoreFrom(source: JsonObject, target: JsonObject, path: readonly stri
 }
 
 /**
- * Removes what the applier dropped (`dropped`) unless a manager owns it or something below it. Dropped paths'
- * parents go too when nothing under them is owned (upstream removes named fields the same way), but never
- * `metadata` itself.
+ * Removes what the applier dropped (`dropped`) unless another manager owns it: a field survives when it or
+ * anything below it is owned, a list item only when the item itself is owned (so an item the applier dropped
+ * goes even if someone changed one of its fields, as upstream). Dropped paths' parent fields go too when nothing
+ * under them is owned (upstream removes named fields the same way), but never `metadata` itself.
  */
 function prune(obj: JsonObject, dropped: FieldSet, managers: Map<string, Manager>): JsonObject {
   if (dropped.isEmpty()) return obj;
@@ -320,7 +321,9 @@ function prune(obj: JsonObject, dropped: FieldSet, managers: Map<string, Manager
   }
   const result = cloneJson(obj);
   for (const p of candidates.sorted()) {
-    if (!owned.hasPrefix(p)) removePath(result, p);
+    // A field stays while anything below it is owned; a list item stays only if someone owns the item itself.
+    const keep = p[p.length - 1]!.startsWith('f:') ? owned.hasPrefix(p) : owned.has(p);
+    if (!keep) removePath(result, p);
   }
   return result;
 }

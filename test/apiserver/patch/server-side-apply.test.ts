@@ -318,3 +318,17 @@ test('at most ten Update managers are kept; the oldest merge into ancient-change
   const ancient = entryOf(obj, 'ancient-changes')!;
   assert.ok(ancient.fieldsV1['f:spec'], 'the creator\'s fields live on in the bucket');
 });
+
+test('a dropped container goes even if another manager changed one of its fields (kubectl set image)', () => {
+  const live = stored(applyObj(undefined, deploy({ containers: [{ name: 'web', image: 'a' }, { name: 'side', image: 'b' }] }), 'kubectl', opts()));
+  const changed = structuredClone(live);
+  changed.spec.template.spec.containers[1].image = 'b2';
+  const setImage = updateObj(live, changed, 'kubectl-set', 'Update', 'apps/v1', opts());
+  assert.deepEqual(entryOf(setImage, 'kubectl-set')!.fieldsV1, { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"side"}': { 'f:image': {} } } } } } });
+  const next = applyObj(setImage, deploy({ containers: [{ name: 'web', image: 'a' }] }), 'kubectl', opts());
+  assert.deepEqual(next.spec.template.spec.containers, [{ name: 'web', image: 'a' }]);
+  // …but a field someone else owns stays when the applier drops only that field
+  const labelled = updateObj(live, { ...live, metadata: { ...live.metadata, labels: { app: 'web', team: 'x' } } }, 'labeler', 'Update', 'v1', opts());
+  const kept = applyObj(labelled, { ...deploy({ containers: [{ name: 'web', image: 'a' }, { name: 'side', image: 'b' }] }), metadata: { name: 'web', namespace: 'default' } }, 'kubectl', opts());
+  assert.deepEqual(kept.metadata.labels, { team: 'x' });
+});
