@@ -133,7 +133,7 @@ export function fromLabelSelector(selector: LabelSelector | null | undefined): L
     out.push(r);
   }
   for (const expr of selector.matchExpressions ?? []) {
-    const op = EXPRESSION_OPERATORS[expr.operator];
+    const op = Object.hasOwn(EXPRESSION_OPERATORS, expr.operator) ? EXPRESSION_OPERATORS[expr.operator] : undefined;
     if (!op) throw new SelectorError('label', text, `${JSON.stringify(expr.operator)} is not a valid label selector operator`);
     const r = newRequirement(expr.key, op, expr.values ?? []);
     if (Array.isArray(r)) throw new SelectorError('label', text, aggregate(r));
