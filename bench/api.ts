@@ -48,7 +48,7 @@ class Client {
 
   request(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${this.ready.token}`, accept: 'application/json' };
+      const headers: Record<string, string> = { authorization: `Bearer ${this.ready.token}`, accept: 'application/json', 'user-agent': 'stratus-bench/1.0' };
       if (body) { headers['content-type'] = 'application/json'; headers['content-length'] = String(Buffer.byteLength(body)); }
       const req = https.request(`${this.ready.url}${path}`, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];

@@ -127,7 +127,7 @@ export class RestHandler {
           return this.list(kind, info, query, accept, reply);
         case 'POST': {
           if (kind.namespaced && info.namespace === undefined) throw errors.methodNotAllowed(`create is not supported on the all-namespaces path; POST to /namespaces/NAMESPACE/${kind.plural}`);
-          const opts = writeOptions(query, request.headers['user-agent']);
+          const opts = writeOptions(query, request.headers['user-agent'] ?? '');
           const result = await this.storage.create(kind, info.namespace, decodeObjectBody(body, contentType), opts);
           return send(reply, 201, result.object, accept, result.warnings);
         }
@@ -149,7 +149,7 @@ export class RestHandler {
           return send(reply, 200, object, accept);
         }
         case 'PUT': {
-          const result = await this.storage.update(kind, info.namespace, name, decodeObjectBody(body, contentType), writeOptions(query, request.headers['user-agent']));
+          const result = await this.storage.update(kind, info.namespace, name, decodeObjectBody(body, contentType), writeOptions(query, request.headers['user-agent'] ?? ''));
           return send(reply, 200, result.object, accept, result.warnings);
         }
         case 'PATCH':
@@ -222,7 +222,7 @@ export class RestHandler {
   private async patch(kind: ResourceKind, info: RequestInfo, name: string, subresource: 'status' | undefined, query: Query, body: Buffer | undefined, contentType: string | undefined, accept: AcceptInfo, reply: FastifyReply): Promise<FastifyReply> {
     const type = patchTypeOf(contentType);
     const patchDoc = type === 'apply' ? parseYamlBody(body) : parseJson(body);
-    const opts = writeOptions(query, reply.request.headers['user-agent']);
+    const opts = writeOptions(query, reply.request.headers['user-agent'] ?? '');
     if (type === 'apply' && !q(query, 'fieldManager')) throw errors.badRequest('PATCH with content type application/apply-patch+yaml requires the fieldManager query parameter');
     const force = boolParam(query, 'force');
     if (q(query, 'force') !== undefined && type !== 'apply') throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
@@ -256,7 +256,7 @@ export class RestHandler {
           return send(reply, 200, (await this.storage.get(kind, info.namespace, name)).object, nonTable);
         case 'PUT': {
           const desired = decodeObjectBody(body, contentType);
-          const result = await this.storage.update(kind, info.namespace, name, desired, { ...writeOptions(query, request.headers['user-agent']), subresource: 'status' });
+          const result = await this.storage.update(kind, info.namespace, name, desired, { ...writeOptions(query, request.headers['user-agent'] ?? ''), subresource: 'status' });
           return send(reply, 200, result.object, nonTable, result.warnings);
         }
         case 'PATCH':
@@ -272,7 +272,7 @@ export class RestHandler {
           const scale = decodeObjectBody(body, contentType);
           const scaleMeta = isObject(scale['metadata']) ? scale['metadata'] : {};
           if (scaleMeta['name'] !== undefined && scaleMeta['name'] !== name) throw errors.badRequest(`the name of the object (${String(scaleMeta['name'])}) does not match the name on the URL (${name})`);
-          const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => applyScale(kind, current, scale), writeOptions(query, request.headers['user-agent']));
+          const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => applyScale(kind, current, scale), writeOptions(query, request.headers['user-agent'] ?? ''));
           return send(reply, 200, toScale(result.object), nonTable);
         }
         case 'PATCH': {
@@ -282,7 +282,7 @@ export class RestHandler {
           const result = await this.storage.guaranteedUpdate(kind, info.namespace, name, (current) => {
             const patched = applyPatch(toScale(current), { type: type === 'strategic' ? 'merge' : type, kind, patch: patchDoc, force: false });
             return applyScale(kind, current, patched);
-          }, writeOptions(query, request.headers['user-agent']));
+          }, writeOptions(query, request.headers['user-agent'] ?? ''));
           return send(reply, 200, toScale(result.object), nonTable);
         }
       }
@@ -296,7 +296,7 @@ export class RestHandler {
       if (typeof node !== 'string' || node === '') {
         throw errors.invalid('', 'Binding', name, [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
       }
-      const opts = writeOptions(query, request.headers['user-agent']);
+      const opts = writeOptions(query, request.headers['user-agent'] ?? '');
       await this.storage.guaranteedUpdate(kind, info.namespace, name, (pod) => {
         const spec = (isObject(pod['spec']) ? pod['spec'] : (pod['spec'] = {})) as Record<string, unknown>;
         if (pod.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
@@ -329,7 +329,7 @@ export class RestHandler {
         nsSpec['finalizers'] = Array.isArray(spec['finalizers']) ? spec['finalizers'] : [];
         if (typeof desiredMeta['resourceVersion'] === 'string' && desiredMeta['resourceVersion']) metaOf(ns).resourceVersion = desiredMeta['resourceVersion'];
         return ns;
-      }, writeOptions(query, request.headers['user-agent']));
+      }, writeOptions(query, request.headers['user-agent'] ?? ''));
       return send(reply, 200, result.object, nonTable);
     }
     if (isPod && (servedConnectSubresources as string[]).includes(sub)) {

@@ -151,6 +151,7 @@ export async function serveWatch(ctx: ServerContext, kind: ResourceKind, request
       onEvent,
       onError: (err) => {
         if (err instanceof StoreError && err.code === 'Compacted') sendError(errors.gone(`too old resource version: ${startAfter} (${err.currentRevision ?? 0})`).toStatus());
+        else if (err instanceof StoreError && err.code === 'Closed') ctx.logger.debug({ resource: kind.plural }, 'watch ended: the store closed');
         else ctx.logger.warn({ err: err.message, resource: kind.plural }, 'watch ended by the store');
         finish();
       },
