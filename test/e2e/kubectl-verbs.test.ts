@@ -135,7 +135,7 @@ test('kubectl errors read like Kubernetes', async () => {
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /Error from server \(NotFound\): configmaps "nope" not found/);
   const duplicate = await server.kubectl(['create', '-f', '-'], { input: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app-config","namespace":"${NAMESPACE}"}}` });
-  assert.match(duplicate.stderr, /Error from server \(AlreadyExists\): configmaps "app-config" already exists/);
+  assert.match(duplicate.stderr, /Error from server \(AlreadyExists\): error when creating "STDIN": configmaps "app-config" already exists/);
 });
 
 test('imperative kubectl create (typed client, protobuf request bodies)', async () => {
