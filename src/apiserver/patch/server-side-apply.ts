@@ -350,7 +350,8 @@ function allowedFromLastApplied(fm: FieldManager, live: JsonObject): FieldSet | 
  * Field tracking for create (`oldObj` undefined), update and patch: `manager` (with `apiVersion`) owns what it
  * added or changed and takes those fields from others; removed fields leave every manager. Managed fields sent in
  * `newObj` replace the stored ones when they differ (a list holding one empty entry clears them), as upstream.
- * Returns `newObj` with `metadata.managedFields` set; neither input is changed.
+ * Returns a new copy of `newObj` (new `metadata` object too) with `metadata.managedFields` set; neither input is
+ * changed, so callers holding `newObj.metadata` must re-read it from the result.
  */
 export function recordUpdate(
   oldObj: object | undefined,
