@@ -94,6 +94,8 @@ export class ConnectionError extends Error {
   }
 }
 
+class StaleSocketError extends ConnectionError {}
+
 /** A resource as discovery reports it (main resources only, not subresources). */
 export interface DiscoveredResource extends ResourceRef {
   kind: string;
@@ -388,8 +390,18 @@ export class ApiClient {
     return lists.flat();
   }
 
-  /** A raw request: JSON in, JSON out; non-2xx answers throw ApiError. */
-  request<R>(method: string, path: string, options: RequestOptions = {}): Promise<R> {
+  /** A raw request: JSON in, JSON out (a non-JSON 2xx body comes back as text); non-2xx answers throw ApiError. */
+  async request<R>(method: string, path: string, options: RequestOptions = {}): Promise<R> {
+    try {
+      return await this.send<R>(method, path, options);
+    } catch (err) {
+      // A keep-alive socket the server closed while idle fails before the request reached it: retry once.
+      if (err instanceof StaleSocketError) return this.send<R>(method, path, options);
+      throw err;
+    }
+  }
+
+  private send<R>(method: string, path: string, options: RequestOptions): Promise<R> {
     const url = new URL(path + buildQuery(options.query ?? {}), this.server);
     const payload = options.body === undefined ? undefined
       : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -398,8 +410,11 @@ export class ApiClient {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return new Promise<R>((resolve, reject) => {
+      let answered = false;
       const req = this.transport.request(url, { method, agent: this.agent, headers }, (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (err) => reject(new ConnectionError(`${method} ${path}: ${err.message}`, err)));
@@ -415,10 +430,14 @@ export class ApiClient {
           }
         });
       });
-      req.setTimeout(options.timeoutMs ?? this.timeoutMs, () => {
-        req.destroy(new ConnectionError(`${method} ${path}: no answer within ${options.timeoutMs ?? this.timeoutMs} ms`));
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(new ConnectionError(`${method} ${path}: no answer within ${timeoutMs} ms`));
       });
-      req.on('error', (err) => reject(err instanceof ConnectionError ? err : new ConnectionError(`${method} ${path}: ${err.message}`, err)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err instanceof ConnectionError) return reject(err);
+        const message = `${method} ${path}: ${err.message}`;
+        reject(!answered && req.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError(message, err) : new ConnectionError(message, err));
+      });
       req.end(payload);
     });
   }
