@@ -103,19 +103,113 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Offset just past the file's last newline: a record being written is left for the forward reader. */
+async function recordBoundary(handle: FileHandle): Promise<number> {
+  const size = (await handle.stat()).size;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const nl = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (nl >= 0) return start + nl + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/** Lines of the first `size` bytes of a file, last line first (reads 64 KiB chunks from the end). */
+async function* linesBackward(handle: FileHandle, size: number): AsyncGenerator<string> {
+  const chunk = Buffer.alloc(64 * 1024);
+  let end = size;
+  let rest = Buffer.alloc(0); // bytes after the last newline seen so far (start of a line not yet complete)
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    let data = Buffer.concat([chunk.subarray(0, bytesRead), rest]);
+    end = start;
+    let nl = data.lastIndexOf(0x0a);
+    // A trailing newline ends the last line; it does not start an empty one.
+    if (nl === data.length - 1 && rest.length === 0 && start + bytesRead === size) {
+      data = data.subarray(0, nl);
+      nl = data.lastIndexOf(0x0a);
+    }
+    while (nl >= 0) {
+      yield data.toString('utf8', nl + 1);
+      data = data.subarray(0, nl);
+      nl = data.lastIndexOf(0x0a);
+    }
+    rest = data;
+  }
+  if (rest.length) yield rest.toString('utf8');
+}
+
+/**
+ * The last `tail` entries from the rotated files and the first `currentSize` bytes of the current one, reading
+ * backwards only as far as needed (a few KiB for `kubectl logs --tail=10` of a large log).
+ */
+async function tailEntries(
+  current: FileHandle | undefined,
+  currentSize: number,
+  rotated: string[],
+  options: ReadLogsOptions,
+  tail: number,
+  /** Keeps a trailing partial line pending (when following) so that its end joins it later. */
+  assembler: LineAssembler,
+  flushPartial: boolean,
+): Promise<LogEntry[]> {
+  const records: ParsedLogLine[] = []; // newest first
+  const openPartials = new Set<LogStream>(); // streams whose earliest collected record is a P (line head missing)
+  let fullLines = 0;
+  const enough = () => fullLines > tail && openPartials.size === 0;
+  const take = async (handle: FileHandle, size: number) => {
+    for await (const line of linesBackward(handle, size)) {
+      const rec = line ? parseCriLogLine(line) : undefined;
+      if (!rec) continue;
+      if (options.stream && options.stream !== 'all' && rec.stream !== options.stream) continue;
+      records.push(rec);
+      if (rec.partial) openPartials.add(rec.stream);
+      else {
+        openPartials.delete(rec.stream);
+        fullLines++;
+      }
+      if (enough()) return;
+    }
+  };
+  if (current) await take(current, currentSize);
+  for (const file of [...rotated].reverse()) {
+    if (enough()) break;
+    const handle = await open(file, 'r').catch(() => undefined);
+    if (!handle) continue;
+    try {
+      await take(handle, (await handle.stat()).size);
+    } finally {
+      await handle.close();
+    }
+  }
+  const entries: LogEntry[] = [];
+  for (const rec of records.reverse()) {
+    const entry = assembler.push(rec);
+    if (entry && wanted(entry, options)) entries.push(entry);
+  }
+  if (flushPartial) entries.push(...assembler.flush().filter((e) => wanted(e, options)));
+  return entries.slice(Math.max(0, entries.length - tail));
+}
+
 /** Yields parsed log entries; see readLogs for formatted text. */
 export async function* readLogEntries(path: string, options: ReadLogsOptions = {}): AsyncGenerator<LogEntry> {
   const assembler = new LineAssembler();
-  const backlog: LogEntry[] = [];
   const files = rotatedPaths(path, options.maxFiles ?? 5);
-  // Whole rotated files first; the current file is then read incrementally (and followed).
-  for (const file of files.slice(0, -1)) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
-    for (const line of text.split('\n')) {
-      const rec = line ? parseCriLogLine(line) : undefined;
-      const entry = rec && assembler.push(rec);
-      if (entry && wanted(entry, options)) backlog.push(entry);
+  const tail = options.tail !== undefined && options.tail >= 0 ? options.tail : undefined;
+  // Whole rotated files first (unless tailing); the current file is then read incrementally (and followed).
+  if (tail === undefined) {
+    for (const file of files.slice(0, -1)) {
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      for (const line of text.split('\n')) {
+        const rec = line ? parseCriLogLine(line) : undefined;
+        const entry = rec && assembler.push(rec);
+        if (entry && wanted(entry, options)) yield entry;
+      }
     }
   }
 
@@ -176,10 +270,15 @@ export async function* readLogEntries(path: string, options: ReadLogsOptions = {
 
   try {
     await openCurrent();
-    backlog.push(...(await readNew()));
-    if (!options.follow) backlog.push(...assembler.flush().filter((e) => wanted(e, options)));
-    const first = options.tail !== undefined && options.tail >= 0 ? backlog.slice(Math.max(0, backlog.length - options.tail)) : backlog;
-    for (const entry of first) yield entry;
+    if (tail !== undefined) {
+      // Read backwards up to the current end of file, then continue forwards from there.
+      const size = handle ? await recordBoundary(handle) : 0;
+      for (const entry of await tailEntries(handle, size, files.slice(0, -1), options, tail, assembler, !options.follow)) yield entry;
+      position = size;
+    } else {
+      for (const entry of await readNew()) yield entry;
+      if (!options.follow) for (const entry of assembler.flush()) if (wanted(entry, options)) yield entry;
+    }
     if (!options.follow) return;
 
     const interval = options.pollIntervalMs ?? 200;
