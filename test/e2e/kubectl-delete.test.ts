@@ -69,3 +69,45 @@ test('kubectl delete namespace empties it and it goes away', async () => {
   const after = await server.kubectl(['get', 'namespace', 'short-lived']);
   assert.match(after.stderr, /NotFound/);
 });
+
+const deployment = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: ${ns}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+      - name: c
+        image: busybox:1.36
+`;
+
+async function countOf(resource: string, app: string): Promise<number> {
+  const out = await server.kubectlOk(['get', resource, '-l', `app=${app}`, '-o', 'name', ...n]);
+  return out.split('\n').filter(Boolean).length;
+}
+
+test('a Deployment deleted in the foreground takes its ReplicaSet and pods with it', async () => {
+  await server.kubectlOk(['apply', '-f', '-'], { input: deployment('fg-web') });
+  await waitUntil(async () => (await countOf('replicasets', 'fg-web')) === 1 && (await countOf('pods', 'fg-web')) === 2, 'the ReplicaSet and its pods');
+  const out = await server.kubectlOk(['delete', 'deployment', 'fg-web', '--cascade=foreground', ...n], { timeoutMs: 60_000 });
+  assert.equal(out.trim(), 'deployment.apps "fg-web" deleted');
+  assert.equal(await countOf('replicasets', 'fg-web'), 0, 'kubectl returned only after the ReplicaSet was gone');
+  await waitUntil(async () => (await countOf('pods', 'fg-web')) === 0, 'the pods to go');
+});
+
+test('a Deployment deleted with --cascade=orphan leaves its ReplicaSet running', async () => {
+  await server.kubectlOk(['apply', '-f', '-'], { input: deployment('or-web') });
+  await waitUntil(async () => (await countOf('replicasets', 'or-web')) === 1, 'the ReplicaSet');
+  await server.kubectlOk(['delete', 'deployment', 'or-web', '--cascade=orphan', ...n], { timeoutMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await countOf('replicasets', 'or-web'), 1);
+  const owners = await server.kubectlOk(['get', 'replicasets', '-l', 'app=or-web', '-o', 'jsonpath={.items[0].metadata.ownerReferences}', ...n]);
+  assert.equal(owners, '');
+});
