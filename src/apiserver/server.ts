@@ -17,7 +17,10 @@ import { registeredKinds } from './deps.js';
 import { aggregatedDiscovery, apiGroupList, apiVersions, groupVersions } from './discovery.js';
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, encodeBody, negotiate } from './negotiation.js';
 import { mountOpenApi } from './openapi-routes.js';
-import { servedConnectSubresources } from './pod-connect.js';
+import { withMetricsDiscovery, withMetricsGroup, mountMetricsApi } from './metrics/metrics-api.js';
+import { servedConnectSubresources, useNodeTransport } from './pod-connect.js';
+import { NodeTransport } from './pod-connect/node-transport.js';
+import { routeUpgrades } from './pod-connect/upgrade-routing.js';
 import { RestHandler, send } from './rest-handler.js';
 import { versionInfo } from './version.js';
 
@@ -35,6 +38,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** IPv4 CIDR for Service cluster IPs (default 10.96.0.0/12). */
   serviceClusterIpRange?: string;
+  /** Client certificate for calls to node agents (logs, exec, metrics); without it those answer 503. */
+  agentClient?: { cert: string; key: string };
 }
 
 export interface ApiServer {
@@ -116,17 +121,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const accept = negotiate(request.headers.accept);
     const gvs = groupVersions(kinds.all);
     if (accept.aggregatedDiscovery) {
-      const { body } = encodeBody(aggregatedDiscovery(gvs, core, servedConnectSubresources), 'json');
+      const doc = aggregatedDiscovery(gvs, core, servedConnectSubresources);
+      const { body } = encodeBody(core ? doc : withMetricsDiscovery(doc), 'json');
       return reply.code(200).header('content-type', AGGREGATED_DISCOVERY_CONTENT_TYPE).header('Vary', 'Accept').send(body);
     }
     reply.header('Vary', 'Accept');
-    return send(reply, 200, core ? apiVersions(serverAddress) : apiGroupList(gvs), { ...accept, table: false });
+    return send(reply, 200, core ? apiVersions(serverAddress) : withMetricsGroup(apiGroupList(gvs)), { ...accept, table: false });
   };
   app.get('/api', discovery(true));
   app.get('/apis', discovery(false));
   app.get('/api/', discovery(true));
   app.get('/apis/', discovery(false));
   mountOpenApi(app, kinds);
+  const nodeTransport = options.agentClient ? new NodeTransport({ clientCert: options.agentClient.cert, clientKey: options.agentClient.key }) : undefined;
+  if (nodeTransport) {
+    useNodeTransport(ctx, nodeTransport);
+    mountMetricsApi(app, { ctx, transport: nodeTransport, logger });
+    app.addHook('onClose', async () => nodeTransport.close());
+  }
+  routeUpgrades(app);
 
   const restRoute = async (request: FastifyRequest, reply: FastifyReply) => rest.handle(request, reply);
   for (const url of ['/api/*', '/apis/*']) {
