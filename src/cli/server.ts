@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { startControlPlane } from '../controlplane/control-plane.js';
 import { readyBanner } from './banner.js';
 import { createLogger } from './logging.js';
-import { addControlPlaneFlags, type ControlPlaneFlags } from './options.js';
+import { addControlPlaneFlags, controlPlaneOptions, type ControlPlaneFlags } from './options.js';
 import { runUntilSignal } from './run-until-signal.js';
 
 /** `stratus server`: the control plane alone (API server, store, controllers). */
@@ -11,7 +11,7 @@ export function serverCommand(): Command {
     .description('run the control plane: API server, embedded store, scheduler and built-in controllers')
     .action(async (flags: ControlPlaneFlags) => {
       const logger = createLogger(flags.logLevel);
-      const plane = await startControlPlane({ dataDir: flags.dataDir, host: flags.bind, port: flags.port, logger });
+      const plane = await startControlPlane(controlPlaneOptions(flags, logger));
       process.stdout.write(readyBanner('Stratus control plane', plane.url, plane.kubeconfigPath));
       await runUntilSignal(logger, () => plane.close());
     });

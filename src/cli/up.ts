@@ -6,7 +6,7 @@ import { ApiClient } from '../client/api-client.js';
 import { startControlPlane } from '../controlplane/control-plane.js';
 import { readyBanner } from './banner.js';
 import { createLogger } from './logging.js';
-import { addControlPlaneFlags, type ControlPlaneFlags } from './options.js';
+import { addControlPlaneFlags, controlPlaneOptions, type ControlPlaneFlags } from './options.js';
 import { runUntilSignal } from './run-until-signal.js';
 
 /**
@@ -18,7 +18,7 @@ export function upCommand(): Command {
     .description('run an all-in-one cluster on this machine (control plane and a node agent)')
     .action(async (flags: ControlPlaneFlags) => {
       const logger = createLogger(flags.logLevel);
-      const plane = await startControlPlane({ dataDir: flags.dataDir, host: flags.bind, port: flags.port, logger });
+      const plane = await startControlPlane(controlPlaneOptions(flags, logger));
       const stops: Array<() => Promise<void>> = [() => plane.close()];
 
       // Node agent for this machine, as an API client through the kubeconfig like a separate process would be.

@@ -6,6 +6,7 @@ import { NamespaceController } from '../controllers/namespace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { DeploymentController } from '../controllers/deployment/deployment-controller.js';
+import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 
 /** Something the controller manager runs: started once, stopped on shutdown. */
 export interface ManagedController {
@@ -25,6 +26,8 @@ export interface ControllerManager {
 export interface ControllerManagerOptions {
   /** Run the scheduler (kube-scheduler's role) beside the controllers; default true. */
   scheduler?: boolean;
+  /** Grace period of the node lifecycle controller (seconds without a heartbeat before a node is Unknown). */
+  nodeMonitorGracePeriodSeconds?: number;
 }
 
 export function startControllerManager(client: ApiClient, logger: Logger, options: ControllerManagerOptions = {}): ControllerManager {
@@ -34,6 +37,7 @@ export function startControllerManager(client: ApiClient, logger: Logger, option
     { name: 'garbage-collector', controller: new GarbageCollector({ client, logger, factory }) },
     { name: 'replicaset', controller: new ReplicaSetController({ client, logger, factory }) },
     { name: 'deployment', controller: new DeploymentController({ client, logger, factory }) },
+    { name: 'node-lifecycle', controller: new NodeLifecycleController({ client, logger, factory, gracePeriodMs: (options.nodeMonitorGracePeriodSeconds ?? 20) * 1000 }) },
   ];
   if (options.scheduler ?? true) controllers.push({ name: 'scheduler', controller: new Scheduler({ client, logger, factory }) });
   const starts = controllers.map(({ name, controller }) => controller.start().catch((err: unknown) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startControlPlane, type ControlPlane } from '../../src/controlplane/control-plane.js';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/controlplane/control-plane.js';
 
 export interface TestCluster {
   plane: ControlPlane;
@@ -11,11 +11,11 @@ export interface TestCluster {
 }
 
 /** A real control plane (SQLite store, HTTPS API server) on a free port in a temp dir; removed on close. */
-export async function startTestCluster(options: { controllers?: boolean } = {}): Promise<TestCluster> {
+export async function startTestCluster(options: { controllers?: boolean } & Partial<Omit<ControlPlaneOptions, 'dataDir' | 'logger'>> = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-test-'));
   const logger = pino({ level: process.env.STRATUS_TEST_LOG ?? 'silent' });
   try {
-    const plane = await startControlPlane({ dataDir: dir, port: 0, logger, controllers: options.controllers ?? false });
+    const plane = await startControlPlane({ port: 0, ...options, dataDir: dir, logger, controllers: options.controllers ?? false });
     return {
       plane, dir,
       async close() {

@@ -2,10 +2,10 @@ import type { Node, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import { pino, type Logger } from 'pino';
 import { isNotFound, type ApiClient } from '../../client/api-client.js';
 import { Informer } from '../../client/informer.js';
-import { PODS } from '../../client/resources.js';
+import { NODES, PODS } from '../../client/resources.js';
 import { readMachineFacts } from '../machine.js';
 import { NodeLease } from '../node-lease.js';
-import { buildNode } from '../node-object.js';
+import { buildNode, mergeConditions, readyConditions } from '../node-object.js';
 import { registerNode } from '../register-node.js';
 import { Limiter } from './limiter.js';
 
@@ -58,6 +58,8 @@ export class HollowAgent {
   private leaseTimer?: NodeJS.Timeout;
   private stopped = false;
   private readonly handled = new Set<string>();
+  private readonly reasserting = new Set<string>();
+  private nodeWatch?: Informer<Node>;
 
   constructor(private readonly options: HollowAgentOptions) {
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'hollow-agent' });
@@ -95,6 +97,12 @@ export class HollowAgent {
     })));
     this.logger.info({ nodes: this.nodes.size }, 'hollow nodes registered');
     this.scheduleLeases();
+
+    // Like kubelet: if someone else marked our node not Ready (the node controller, while we were gone), say otherwise.
+    this.nodeWatch = new Informer(this.options.client, NODES, { logger: this.logger });
+    this.nodeWatch.addHandlers({ onAdd: (node) => this.assertReady(node), onUpdate: (_old, node) => this.assertReady(node) });
+    this.nodeWatch.start();
+    await this.nodeWatch.waitForSync();
     if (this.options.simulatePods === false) return;
 
     this.pods = new Informer(this.options.client, PODS, { logger: this.logger });
@@ -124,6 +132,18 @@ export class HollowAgent {
     }, tickMs);
   }
 
+  private assertReady(node: Node): void {
+    const name = node.metadata?.name ?? '';
+    if (!this.nodes.has(name) || this.stopped || this.reasserting.has(name)) return;
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status === 'True') return;
+    this.reasserting.add(name);
+    const { conditions } = mergeConditions(node.status?.conditions, readyConditions(new Date(), { memoryPressure: false, diskPressure: false, pidPressure: false }));
+    void this.limiter.run(() => this.options.client.patch(NODES, name, { status: { conditions } }, 'strategic', { subresource: 'status' }))
+      .catch((err) => this.logger.warn({ err, node: name }, 'could not report node Ready'))
+      .finally(() => this.reasserting.delete(name));
+  }
+
   private observe(pod: Pod): void {
     const nodeName = pod.spec?.nodeName;
     const node = nodeName ? this.nodes.get(nodeName) : undefined;
@@ -151,6 +171,7 @@ export class HollowAgent {
     this.stopped = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.pods?.stop();
+    await this.nodeWatch?.stop();
     await this.limiter.idle();
   }
 }

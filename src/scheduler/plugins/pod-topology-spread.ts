@@ -4,6 +4,7 @@ import type { NodeInfo } from '../framework/node-info.js';
 import type { ResolvedTerm } from '../framework/cluster-state.js';
 import { compileLabelSelector, selectorKey } from '../framework/label-match.js';
 import { podMatchesNodeSelectorAndAffinity } from './node-affinity.js';
+import { toleratesAll } from './tolerations.js';
 
 interface ConstraintState {
   constraint: TopologySpreadConstraint;
@@ -22,14 +23,22 @@ function constraintsOf(ctx: CycleContext, mode: 'DoNotSchedule' | 'ScheduleAnywa
   return (ctx.pod.pod.spec?.topologySpreadConstraints ?? []).filter((c) => c.whenUnsatisfiable === mode);
 }
 
-/** Nodes that count for spreading: they match the pod's node selector/affinity and carry every topology key. */
-function eligible(ctx: CycleContext, keys: string[]): (node: NodeInfo) => boolean {
-  return (node) => keys.every((k) => node.labels[k] !== undefined) && podMatchesNodeSelectorAndAffinity(ctx.pod.pod, node);
+/**
+ * Nodes that count for spreading: they carry every topology key, match the pod's node selector/affinity
+ * (nodeAffinityPolicy Honor, the default) and, with nodeTaintsPolicy Honor, have no taint the pod does not tolerate.
+ */
+function eligible(ctx: CycleContext, constraints: TopologySpreadConstraint[]): (node: NodeInfo) => boolean {
+  const keys = constraints.map((c) => c.topologyKey);
+  const honorAffinity = constraints.some((c) => (c.nodeAffinityPolicy ?? 'Honor') === 'Honor');
+  const honorTaints = constraints.some((c) => c.nodeTaintsPolicy === 'Honor');
+  const tolerations = ctx.pod.pod.spec?.tolerations;
+  return (node) => keys.every((k) => node.labels[k] !== undefined)
+    && (!honorAffinity || podMatchesNodeSelectorAndAffinity(ctx.pod.pod, node))
+    && (!honorTaints || node.taints.every((t) => (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') || toleratesAll(tolerations, t)));
 }
 
 function computeStates(ctx: CycleContext, constraints: TopologySpreadConstraint[]): ConstraintState[] {
-  const keys = constraints.map((c) => c.topologyKey);
-  const isEligible = eligible(ctx, keys);
+  const isEligible = eligible(ctx, constraints);
   const eligibleNodes = ctx.state.nodeList.filter(isEligible);
   return constraints.map((constraint) => {
     const resolved: ResolvedTerm = {
