@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ensurePki } from '../apiserver/pki.js';
+import { setDefaultTolerationSeconds } from '../api/kinds/pod.js';
 import { startApiServer } from '../apiserver/server.js';
 import { ApiClient } from '../client/api-client.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
@@ -9,6 +10,10 @@ import { startCompactor } from '../store/compactor.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { startControllerManager, type ControllerManager } from './controller-manager.js';
+
+/** Failover defaults: a dead node's pods are replaced within about 20 + 5 s plus a pod start (Kubernetes: ~5.5 min). */
+export const DEFAULT_NODE_MONITOR_GRACE_SECONDS = 20;
+export const DEFAULT_TOLERATION_SECONDS = 5;
 
 export interface ControlPlaneOptions {
   /** Holds state.db, pki/ and admin.kubeconfig. */
@@ -22,6 +27,10 @@ export interface ControlPlaneOptions {
   controllers?: boolean;
   /** With controllers on, also run the scheduler; default true. */
   scheduler?: boolean;
+  /** A node whose agent has not renewed its Lease for this long becomes Unknown and is tainted; default 20 s. */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod; default 5 s. */
+  defaultTolerationSeconds?: number;
   /** Extra names/addresses for the serving certificate (e.g. the machine's public address). */
   extraSans?: string[];
   /** ClusterIP range for Services; the API server's default when omitted. */
@@ -69,6 +78,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const compactor = startCompactor(store, { onError: (err) => logger.warn({ err: err.message }, 'compaction failed') });
     closers.push(() => compactor.stop());
 
+    const toleration = options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
+    setDefaultTolerationSeconds({ notReady: toleration, unreachable: toleration });
+
     const pki = await ensurePki(join(dataDir, 'pki'), { hosts: [host, ...(options.extraSans ?? [])] });
     const tokens = new Map([[pki.adminToken, { username: 'admin', groups: ['system:masters', 'system:authenticated'] }]]);
     const server = await startApiServer({
@@ -89,7 +101,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     closers.push(() => client.close());
     let manager: ControllerManager | undefined;
     if (options.controllers ?? true) {
-      manager = startControllerManager(client, logger.child({ component: 'controller-manager' }), { scheduler: options.scheduler });
+      manager = startControllerManager(client, logger.child({ component: 'controller-manager' }), {
+        scheduler: options.scheduler,
+        nodeMonitorGracePeriodSeconds: options.nodeMonitorGracePeriodSeconds ?? DEFAULT_NODE_MONITOR_GRACE_SECONDS,
+      });
       closers.push(() => manager?.stop());
     }
     logger.info({ url, dataDir }, 'control plane ready');
