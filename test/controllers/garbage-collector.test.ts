@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { ApiClient, isNotFound } from '../../src/client/api-client.js';
-import { CONFIGMAPS, NAMESPACES } from '../../src/client/resources.js';
+import { CONFIGMAPS, NAMESPACES, NODES } from '../../src/client/resources.js';
 import { GarbageCollector, FOREGROUND_FINALIZER } from '../../src/controllers/garbage-collector.js';
 import { eventually, startTestCluster, type TestCluster } from '../client/in-process-cluster.js';
 
@@ -86,4 +86,15 @@ test('orphan: dependents lose the ownerReference and stay', async () => {
   assert.equal(dep.metadata?.ownerReferences?.length ?? 0, 0);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal((await client.get(CONFIGMAPS, 'or-dep', { namespace: ns })).metadata?.name, 'or-dep');
+});
+
+test('a namespaced dependent of a cluster-scoped owner goes when the owner goes', async () => {
+  const node = await client.create(NODES, { metadata: { name: 'gc-owner-node' } });
+  await client.create(CONFIGMAPS, {
+    metadata: { name: 'node-scoped-dep', namespace: ns, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'gc-owner-node', uid: node.metadata!.uid! }] },
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await client.get(CONFIGMAPS, 'node-scoped-dep', { namespace: ns })).metadata?.name, 'node-scoped-dep', 'kept while the owner lives');
+  await client.delete(NODES, 'gc-owner-node');
+  await eventually(gone('node-scoped-dep'), 'the dependent of the deleted node to be collected');
 });
