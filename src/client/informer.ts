@@ -111,6 +111,7 @@ export class Informer<T extends Resource = KubeObject> {
     return { ...this.counts };
   }
 
+  /** The cached object for `namespace/name` (or `name`). Cached objects are shared: treat them as read-only. */
   get(key: string): T | undefined {
     return this.items.get(key);
   }
