@@ -290,6 +290,13 @@ export class ContainerRuntime {
     return out;
   }
 
+  /** Cheap exit check (one stat, no runc call), e.g. for readLogs' isFinished while following. */
+  async hasExited(id: string): Promise<boolean> {
+    if (await this.exists(join(this.bundleDir(id), 'exit.json'))) return true;
+    const meta = await readJson<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
+    return !meta || !isAlive(meta.shimPid);
+  }
+
   /** Resolves when the container has exited (or after timeoutMs with its current status). */
   async waitExit(id: string, timeoutMs = Infinity): Promise<ContainerStatus> {
     const deadline = Date.now() + timeoutMs;

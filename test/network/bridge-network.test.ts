@@ -42,7 +42,7 @@ test('two pods get addresses from the node range and reach each other over the b
   assert.match(sh('ip', ['route', 'show', 'type', 'unreachable']), /10\.244\.0\.0\/16/);
   assert.match(sh('ip', ['route', 'show', 'type', 'unreachable']), /10\.96\.0\.0\/12/);
 
-  assert.ok(sh('iptables-save', ['-t', 'nat']).includes('id: \\"pod-a\\"'), 'masquerade rule for the pod');
+  assert.ok(sh('iptables-save', ['-t', 'nat']).includes(`name: \\"${net.networkName}\\" id: \\"pod-a\\"`), 'masquerade rule for the pod');
   // Idempotent set-up: same attachment; CHECK passes.
   assert.deepEqual(await net.setUp('pod-a'), a);
   await net.check('pod-a');
@@ -59,7 +59,7 @@ test('tear-down is complete and idempotent', async () => {
   await assert.rejects(net.check('pod-a'), NetworkError);
   const ipam = join(fx.dir, 'state', 'ipam', net.networkName);
   assert.ok(!readdirSync(ipam).includes(a.ip), 'IP reservation released');
-  assert.ok(!sh('iptables-save', ['-t', 'nat']).includes('id: \\"pod-a\\"'), 'no NAT rules left for the pod');
+  assert.ok(!sh('iptables-save', ['-t', 'nat']).includes(`name: \\"${net.networkName}\\" id: \\"pod-a\\"`), 'no NAT rules left for the pod');
   // One veth left on the bridge: pod-b's.
   assert.equal(sh('ip', ['-o', 'link', 'show', 'master', net.bridgeName]).trim().split('\n').length, 1);
 });

@@ -110,7 +110,7 @@ test('logs rotate by size and are read back across files, following until exit',
   const log = fx.logPath('rotate');
   await rt.run('rotate', fx.config(['sh', '-c', 'sleep 0.3; i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); [ $((i % 50)) -eq 0 ] && sleep 0.05; done']), { logPath: log });
   const lines: string[] = [];
-  for await (const e of readLogEntries(log, { follow: true, maxFiles: 3, isFinished: async () => (await rt.state('rotate')).state === 'exited' })) {
+  for await (const e of readLogEntries(log, { follow: true, maxFiles: 3, isFinished: () => rt.hasExited('rotate') })) {
     lines.push(e.content);
   }
   assert.ok(existsSync(`${log}.1`) && existsSync(`${log}.2`) && !existsSync(`${log}.3`));
