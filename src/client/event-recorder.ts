@@ -30,17 +30,27 @@ interface Remembered {
  */
 export class EventRecorder {
   private readonly seen = new Map<string, Remembered>();
+  private readonly inflight = new Map<string, Promise<void>>();
   private readonly logger: Logger;
 
   constructor(private readonly client: ApiClient, private readonly options: EventRecorderOptions) {
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ recorder: options.component });
   }
 
-  /** Records an event; resolves when it is written (or dropped). */
-  async event(involved: Resource, type: EventType, reason: string, message: string): Promise<void> {
+  /** Records an event; resolves when it is written (or dropped). Repeats of one event are written in order. */
+  event(involved: Resource, type: EventType, reason: string, message: string): Promise<void> {
+    const meta = involved.metadata ?? {};
+    const cacheKey = [meta.uid ?? `${meta.namespace || 'default'}/${meta.name}`, involved.kind, type, reason, message].join('\u0000');
+    const previous = this.inflight.get(cacheKey) ?? Promise.resolve();
+    const next = previous.then(() => this.write(cacheKey, involved, type, reason, message));
+    this.inflight.set(cacheKey, next);
+    void next.then(() => { if (this.inflight.get(cacheKey) === next) this.inflight.delete(cacheKey); });
+    return next;
+  }
+
+  private async write(cacheKey: string, involved: Resource, type: EventType, reason: string, message: string): Promise<void> {
     const meta = involved.metadata ?? {};
     const namespace = meta.namespace || 'default';
-    const cacheKey = [meta.uid ?? `${namespace}/${meta.name}`, involved.kind, type, reason, message].join('\u0000');
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const previous = this.seen.get(cacheKey);
     try {
