@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { agentCommand } from './agent.js';
+import { registerImageCommands } from './image.js';
 import { serverCommand } from './server.js';
 import { upCommand } from './up.js';
 
@@ -11,5 +12,6 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(serverCommand())
     .addCommand(upCommand())
     .addCommand(agentCommand());
+  registerImageCommands(program);
   await program.parseAsync(argv);
 }
