@@ -96,7 +96,7 @@ export class ResourceStorage {
   async create(kind: ResourceKind, namespace: string | undefined, body: Record<string, unknown>, options: WriteOptions): Promise<WriteResult> {
     const obj = this.checkTypeAndNamespace(kind, namespace, body);
     const { object, warnings } = this.schemaCheck(kind, obj, options.fieldValidation);
-    const meta = metaOf(object);
+    let meta = metaOf(object);
     if (meta.resourceVersion) throw errors.badRequest('resourceVersion should not be set on objects to be created');
     const generated = !meta.name && !!meta.generateName;
     if (!meta.name && !meta.generateName) {
@@ -113,7 +113,10 @@ export class ResourceStorage {
     if (kind.hasStatusSubresource && resetsStatusOnCreate(kind)) delete object['status'];
     kind.applyDefaults(object);
     this.validate(kind, object);
-    if (!options.managedFieldsSet && options.fieldManager) Object.assign(object, withManagedFields(kind, undefined, object, options.fieldManager));
+    if (!options.managedFieldsSet && options.fieldManager) {
+      Object.assign(object, withManagedFields(kind, undefined, object, options.fieldManager));
+      meta = metaOf(object);
+    }
 
     const admitted: KubeObject[] = [];
     try {
