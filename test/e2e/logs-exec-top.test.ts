@@ -8,10 +8,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { startAgentServer, type AgentServer } from '../../src/agent/server/agent-server.js';
 import { PODS } from '../../src/client/resources.js';
 import { eventually, startTestCluster, type TestCluster } from '../client/in-process-cluster.js';
+import { containerStatus, startAgentFixture, type AgentFixture } from '../agent/agent-fixture.js';
 import { startNodeFixture, type NodeFixture } from '../agent/server/node-fixture.js';
-import { KUBECTL, run, type CommandResult } from './harness.js';
+import { freePort, KUBECTL, run, type CommandResult } from './harness.js';
+import { readFileSync } from 'node:fs';
 
 const canRun = process.getuid?.() === 0;
 
@@ -205,5 +208,59 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
   test('web is still running after all of this', async () => {
     const state = await node.runtime.runtime.state(node.containerId(web, 'main'));
     assert.equal(state.state, 'running');
+  });
+});
+
+describe('with the real node agent running the pods', { skip: canRun ? false : 'needs root and runc' }, () => {
+  let fx: AgentFixture;
+  let endpoint: AgentServer;
+  let kubectlArgs: string[];
+  const kubectl = (args: string[]) => run(KUBECTL, [...kubectlArgs, ...args]);
+  const kubectlOk = async (args: string[]): Promise<string> => {
+    const r = await kubectl(args);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  before(async () => {
+    // The agent publishes its endpoint's port when it registers, so the port is picked first.
+    const port = await freePort();
+    fx = await startAgentFixture({ agentPort: port });
+    endpoint = await startAgentServer({
+      nodeName: fx.nodeName, runtime: fx.agent.runtime, port, host: '0.0.0.0',
+      clientCa: readFileSync(join(fx.plane.dataDir, 'pki', 'ca.crt'), 'utf8'),
+    });
+    kubectlArgs = ['--kubeconfig', fx.plane.kubeconfigPath, '--cache-dir', join(fx.dir, 'kube-cache')];
+  });
+
+  after(async () => {
+    await endpoint?.close();
+    await fx?.cleanup();
+  });
+
+  test('logs, exec and top of a pod the agent started', async () => {
+    await fx.createPod({
+      metadata: { name: 'talker' },
+      spec: { containers: [{ name: 'main', image: fx.images.busybox, command: ['sh', '-c', 'echo hello from stratus; while true; do echo tick; sleep 0.5; done'] }] },
+    });
+    await fx.waitPod('talker', (p) => p.status?.phase === 'Running');
+    await eventually(async () => (await kubectlOk(['logs', 'talker'])).startsWith('hello from stratus\n'), 'talker logs');
+    assert.equal(await kubectlOk(['exec', 'talker', '--', 'cat', '/etc/hostname']), 'talker\n');
+    const r = await kubectl(['exec', 'talker', '--', 'sh', '-c', 'exit 4']);
+    assert.equal(r.code, 4);
+    await eventually(async () => /^talker\s+\d+m\s+\d+Mi/m.test(await kubectlOk(['top', 'pod', 'talker'])), 'talker metrics', 20_000);
+    assert.match(await kubectlOk(['top', 'node', fx.nodeName]), new RegExp(`^${fx.nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
+  });
+
+  test('--previous after the agent restarted a crashing container', async () => {
+    await fx.createPod({
+      metadata: { name: 'crasher' },
+      spec: { containers: [{ name: 'main', image: fx.images.busybox, command: ['sh', '-c', 'echo "run $(cat /proc/uptime)"; sleep 0.5; exit 1'] }] },
+    });
+    await fx.waitPod('crasher', (p) => (containerStatus(p, 'main')?.restartCount ?? 0) >= 1, 60_000, 'a restart');
+    const previous = await kubectlOk(['logs', 'crasher', '--previous']);
+    assert.match(previous, /^run \d/);
+    const current = await kubectl(['logs', 'crasher']);
+    if (current.code === 0) assert.notEqual(current.stdout, previous);
   });
 });

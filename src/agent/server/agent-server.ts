@@ -155,7 +155,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     res.flushHeaders();
     const reader = readLogs(found.logPath, {
       ...readerOptions(opts), signal: abort.signal,
-      isFinished: async () => (await options.runtime.state(found.containerId).catch(() => undefined))?.state !== 'running',
+      isFinished: () => options.runtime.hasExited(found.containerId).catch(() => true),
     });
     for await (const chunk of reader) {
       if (abort.signal.aborted) break;

@@ -22,7 +22,7 @@ export interface ResolvedContainer {
 /** Finds the current container (or with `previous`, the one before it); undefined when there is none. */
 export type PodResolver = (ref: ContainerRef & { previous: boolean }) => Promise<ResolvedContainer | undefined>;
 
-export type AgentRuntime = Pick<ContainerRuntime, 'list' | 'state' | 'exec' | 'stats'>;
+export type AgentRuntime = Pick<ContainerRuntime, 'list' | 'state' | 'hasExited' | 'exec' | 'stats'>;
 
 type Identified = { status: ContainerStatus; id: ContainerIdentity };
 

@@ -120,7 +120,7 @@ export async function runAttachSession(ws: WebSocket, protocol: string, runtime:
   try {
     const entries = readLogEntries(logPath, {
       follow: true, sinceTime: new Date(), signal: inputs.closed.signal,
-      isFinished: async () => (await runtime.state(containerId).catch(() => undefined))?.state !== 'running',
+      isFinished: () => runtime.hasExited(containerId).catch(() => true),
     });
     for await (const entry of entries) {
       if (entry.stream === 'stdout' && options.stdout) await write(out, `${entry.content}\n`);
