@@ -8,6 +8,7 @@ import { NodeLease } from '../node-lease.js';
 import { buildNode, mergeConditions, readyConditions } from '../node-object.js';
 import { registerNode } from '../register-node.js';
 import { Limiter } from './limiter.js';
+import { exitedStatus, hollowExitOf, restartedStatus, restartsOnExit } from './pod-exit.js';
 
 /** One hollow node as a test or benchmark wants it. */
 export interface HollowNodeSpec {
@@ -58,6 +59,8 @@ export class HollowAgent {
   private leaseTimer?: NodeJS.Timeout;
   private stopped = false;
   private readonly handled = new Set<string>();
+  /** Pending fake container exits (see pod-exit.ts), by pod key. */
+  private readonly exitTimers = new Map<string, NodeJS.Timeout>();
   private readonly reasserting = new Set<string>();
   private nodeWatch?: Informer<Node>;
 
@@ -152,24 +155,48 @@ export class HollowAgent {
     if (pod.metadata?.deletionTimestamp) {
       if (this.handled.has(`${key}/deleted`)) return;
       this.handled.add(`${key}/deleted`);
+      clearTimeout(this.exitTimers.get(key));
+      this.exitTimers.delete(key);
       void this.limiter.run(() => this.options.client.delete(PODS, pod.metadata!.name!, {
         namespace: pod.metadata!.namespace, gracePeriodSeconds: 0, preconditions: { uid: pod.metadata!.uid },
       })).catch((err) => { if (!isNotFound(err)) this.logger.warn({ err }, 'could not remove deleted pod'); })
         .finally(() => { this.handled.delete(key); this.handled.delete(`${key}/deleted`); });
       return;
     }
-    if (pod.status?.phase === 'Running' || this.handled.has(key)) return;
+    if (pod.status?.phase === 'Running' || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || this.handled.has(key)) return;
     this.handled.add(key);
     const ip = `10.${200 + (node.index >> 16)}.${(node.index >> 8) & 255}.${node.index & 255}`;
     const status = (pod.spec?.containers ?? []).some((c) => isBrokenImage(c.image)) ? pullFailedStatus(pod, node) : runningStatus(pod, node, ip);
     void this.limiter.run(() => this.options.client.patch(PODS, pod.metadata!.name!, { status }, 'merge', {
       namespace: pod.metadata!.namespace, subresource: 'status',
-    })).catch((err) => { this.handled.delete(key); if (!isNotFound(err)) this.logger.warn({ err }, 'could not report pod running'); });
+    })).then((running) => {
+      if (status.phase === 'Running') this.scheduleExit(running, key, status.startTime ?? new Date().toISOString(), 0);
+    }).catch((err) => { this.handled.delete(key); if (!isNotFound(err)) this.logger.warn({ err }, 'could not report pod running'); });
+  }
+
+  /** Test fault injection: a pod annotated with an exit code ends (or restarts) after its run time. */
+  private scheduleExit(pod: Pod, key: string, startedAt: string, restarts: number): void {
+    const exit = hollowExitOf(pod);
+    if (!exit || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.exitTimers.delete(key);
+      if (this.stopped) return;
+      const restart = restartsOnExit(pod, exit.code);
+      const status = restart ? restartedStatus(pod, exit.code, restarts + 1) : exitedStatus(pod, exit.code, startedAt, restarts);
+      void this.limiter.run(() => this.options.client.patch(PODS, pod.metadata!.name!, { status }, 'merge', {
+        namespace: pod.metadata!.namespace, subresource: 'status',
+      })).then((updated) => {
+        if (restart) this.scheduleExit(updated, key, startedAt, restarts + 1);
+      }).catch((err) => { if (!isNotFound(err)) this.logger.warn({ err }, 'could not report pod exit'); });
+    }, exit.runMs);
+    this.exitTimers.set(key, timer);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    for (const timer of this.exitTimers.values()) clearTimeout(timer);
+    this.exitTimers.clear();
     await this.pods?.stop();
     await this.nodeWatch?.stop();
     await this.limiter.idle();
