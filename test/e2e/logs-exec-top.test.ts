@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { Exec, KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -160,6 +162,32 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
       const r = await kubectl(['exec', 'done', '--', 'true']);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /container "main" in pod "done" is not running/);
+    });
+  });
+
+  describe('attach and other clients', () => {
+    test('kubectl attach streams the container output', async () => {
+      const child = spawn(KUBECTL, [...kubectlArgs, 'attach', 'web'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      try {
+        await eventually(() => out.split('\n').filter((l) => /^line \d+$/.test(l)).length >= 3, 'kubectl attach to print 3 lines', 10_000);
+      } finally {
+        child.kill();
+      }
+    });
+
+    test('@kubernetes/client-node Exec (WebSocket) runs a command and reports its status', async () => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(cluster.plane.kubeconfigPath);
+      let stdout = '';
+      const sink = new Writable({ write(chunk: Buffer, _e, done) { stdout += chunk.toString(); done(); } });
+      const status = await new Promise<{ status?: string; details?: { causes?: Array<{ message?: string }> } }>((resolve, reject) => {
+        void new Exec(kc).exec('default', 'web', 'main', ['sh', '-c', 'echo from-client-node; exit 2'], sink, null, null, false, (s) => resolve(s as never)).catch(reject);
+      });
+      assert.equal(status.status, 'Failure');
+      assert.equal(status.details?.causes?.[0]?.message, '2');
+      assert.equal(stdout, 'from-client-node\n');
     });
   });
 
