@@ -73,13 +73,13 @@ export class WorkQueue<K = string> {
 
   /** The next key to process, waiting for one; `undefined` once the queue is shut down. Call done(key) after. */
   get(): Promise<K | undefined> {
+    if (this.shutdown) return Promise.resolve(undefined); // stop promptly; keys left are picked up on restart
     const key = this.queue.shift();
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
       return Promise.resolve(key);
     }
-    if (this.shutdown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -101,7 +101,7 @@ export class WorkQueue<K = string> {
     return this.shutdown;
   }
 
-  /** Stops accepting keys; waiting get() calls resolve with undefined; delayed adds are dropped. */
+  /** Stops accepting and handing out keys; waiting get() calls resolve with undefined; delayed adds are dropped. */
   shutDown(): void {
     this.shutdown = true;
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
