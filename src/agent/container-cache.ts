@@ -62,6 +62,11 @@ export class ContainerCache {
     return this.ofPod(uid);
   }
 
+  /** Records a status the runtime just returned. */
+  put(status: ContainerStatus): void {
+    this.byId.set(status.id, status);
+  }
+
   forget(id: string): void {
     this.byId.delete(id);
   }

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { isConflict, isNotFound, type ApiClient } from '../client/api-client.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { PODS } from '../client/resources.js';
-import type { BridgeNetwork, PortMapping } from '../network/bridge-network.js';
+import type { BridgeNetwork, PodAttachment, PortMapping } from '../network/bridge-network.js';
+import { createNetns } from '../network/netns.js';
 import { ImageError } from '../runtime/images/errors.js';
 import type { ImageInfo } from '../runtime/images/image-info.js';
 import type { ImageStore } from '../runtime/images/image-store.js';
@@ -23,7 +24,7 @@ import {
 } from './container-labels.js';
 import { buildContainerConfig } from './container-spec.js';
 import { resolveArgs, resolveEnv, type FieldContext } from './env.js';
-import { podHostname, writeEtcFiles, type DnsSettings, type EtcFiles } from './etc-files.js';
+import { hostsFile, podHostname, writeEtcFiles, type DnsSettings, type EtcFiles } from './etc-files.js';
 import type { ImagePuller } from './image-puller.js';
 import { ContainerConfigError, type ObjectSource } from './object-source.js';
 import type { PodPaths } from './pod-paths.js';
@@ -65,7 +66,9 @@ interface PodRecord {
 }
 
 interface Sandbox {
-  podIP: string;
+  /** Known once `network` resolves. */
+  podIP?: string;
+  network: Promise<PodAttachment>;
   netnsPath: string;
   ipc: string;
   uts: string;
@@ -147,24 +150,16 @@ export class PodWorkers {
   private async run(pod: Pod): Promise<SyncResult> {
     const uid = pod.metadata!.uid!;
     const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
-    let containers = await this.d.cache.refreshPod(uid);
+    // Exits reach the cache through the relist (PLEG); no runtime calls for pods that are fine.
+    let containers = this.d.cache.ofPod(uid);
     const result: SyncResult = {};
     const requeue = (ms: number): void => {
       result.requeueAfterMs = Math.max(50, Math.min(result.requeueAfterMs ?? Infinity, ms));
     };
 
-    let sandbox: Sandbox | undefined;
-    try {
-      sandbox = await this.ensureSandbox(pod);
-    } catch (err) {
-      const message = (err as Error).message;
-      const reason = err instanceof ContainerConfigError ? err.reason : 'FailedCreatePodSandBox';
-      void this.d.recorder.warning(pod, reason, reason === 'FailedMount' ? `MountVolume.SetUp failed: ${message}` : `Failed to create pod sandbox: ${message}`);
-      this.d.logger.warn({ pod: key, err: message }, 'pod sandbox not ready');
-      await this.writeStatus(pod, this.views(pod, containers), undefined, false);
-      requeue(2000);
-      return result;
-    }
+    // The sandbox is made while images are checked and root filesystems mounted; containers wait for it.
+    const sandboxReady = this.ensureSandbox(pod);
+    sandboxReady.catch(() => undefined);
 
     // Liveness/startup probe failures: stop the container; the restart policy decides what follows.
     for (const c of containers) {
@@ -186,6 +181,8 @@ export class PodWorkers {
       initDone = false;
       if (latest?.state === 'running') break;
       if (latest?.state === 'created') {
+        const sandbox = await sandboxReady.catch(() => undefined);
+        if (!sandbox || !(await sandbox.network.then(() => true, () => false))) break;
         await this.d.runtime.start(latest.id).catch(() => undefined);
         await this.d.cache.update(latest.id);
         break;
@@ -198,7 +195,7 @@ export class PodWorkers {
           break;
         }
       }
-      await this.startContainer(pod, spec, 'init', latest ? attemptOf(latest) + 1 : 0, sandbox, requeue);
+      await this.startContainer(pod, spec, 'init', latest ? attemptOf(latest) + 1 : 0, sandboxReady, requeue);
       break;
     }
 
@@ -206,11 +203,14 @@ export class PodWorkers {
       await Promise.all((pod.spec?.containers ?? []).map(async (spec) => {
         const latest = latestOf(this.d.cache.ofPod(uid), spec.name);
         if (latest?.state === 'running') {
-          this.ensureProbes(pod, spec, latest, sandbox!);
+          const sandbox = await sandboxReady.catch(() => undefined);
+          if (sandbox) this.ensureProbes(pod, spec, latest, sandbox);
           return;
         }
         if (latest?.state === 'created') {
-          // Created but never started (agent died in between): start it now.
+          // Created but never started (agent died in between): start it once the pod network is there.
+          const sandbox = await sandboxReady.catch(() => undefined);
+          if (!sandbox || !(await sandbox.network.then(() => true, () => false))) return;
           await this.d.runtime.start(latest.id).catch(() => undefined);
           await this.d.cache.update(latest.id);
           return;
@@ -224,8 +224,33 @@ export class PodWorkers {
             return;
           }
         }
-        await this.startContainer(pod, spec, 'app', latest ? attemptOf(latest) + 1 : 0, sandbox!, requeue);
+        await this.startContainer(pod, spec, 'app', latest ? attemptOf(latest) + 1 : 0, sandboxReady, requeue);
       }));
+    }
+
+    let sandbox: Sandbox;
+    try {
+      sandbox = await sandboxReady;
+    } catch (err) {
+      const message = (err as Error).message;
+      const reason = err instanceof ContainerConfigError ? err.reason : 'FailedCreatePodSandBox';
+      void this.d.recorder.warning(pod, reason, reason === 'FailedMount' ? `MountVolume.SetUp failed: ${message}` : `Failed to create pod sandbox: ${message}`);
+      this.d.logger.warn({ pod: key, err: message }, 'pod sandbox not ready');
+      await this.writeStatus(pod, this.views(pod, this.d.cache.ofPod(uid)), undefined, false);
+      requeue(2000);
+      return result;
+    }
+    try {
+      await sandbox.network;
+    } catch (err) {
+      const message = (err as Error).message;
+      void this.d.recorder.warning(pod, 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`);
+      this.d.logger.warn({ pod: key, err: message }, 'pod network not ready');
+      this.sandboxes.delete(uid);
+      for (const c of this.d.cache.ofPod(uid)) if (c.state === 'created') await this.removeContainer(c.id);
+      await this.writeStatus(pod, this.views(pod, this.d.cache.ofPod(uid)), undefined, false);
+      requeue(2000);
+      return result;
     }
 
     containers = this.d.cache.ofPod(uid);
@@ -260,6 +285,10 @@ export class PodWorkers {
     return 0;
   }
 
+  /**
+   * The pod-level pieces: netns (created at once, attached to the bridge in the background so containers can
+   * be created meanwhile), IPC/UTS namespaces, /etc files and volumes. Containers start only after `network`.
+   */
   private async ensureSandbox(pod: Pod): Promise<Sandbox> {
     const uid = pod.metadata!.uid!;
     const existing = this.sandboxes.get(uid);
@@ -267,6 +296,7 @@ export class PodWorkers {
     const { paths } = this.d;
     const record: PodRecord = { uid, namespace: pod.metadata!.namespace ?? 'default', name: pod.metadata!.name! };
     this.known.set(uid, record);
+    this.released.delete(uid);
     await mkdir(paths.podDir(uid), { recursive: true });
     await writeFile(paths.podRecord(uid), JSON.stringify(record));
     const portMappings: PortMapping[] = [];
@@ -276,19 +306,29 @@ export class PodWorkers {
         portMappings.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: (p.protocol ?? 'TCP').toLowerCase() as PortMapping['protocol'], ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
       }
     }
-    const [attachment, ns] = await Promise.all([
-      this.d.network.setUp(uid, {
-        ...(portMappings.length ? { portMappings } : {}),
-        cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
-      }),
+    const netnsReady = createNetns(this.d.network.netnsNameFor(uid));
+    const attached = netnsReady.then(() => this.d.network.setUp(uid, {
+      ...(portMappings.length ? { portMappings } : {}),
+      cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
+    }));
+    attached.catch(() => undefined); // awaited (and reported) by whoever needs the network
+    const needsIP = JSON.stringify(pod.spec?.volumes ?? []).includes('status.podIP');
+    const [netnsPath, ns, etc, volumes] = await Promise.all([
+      netnsReady,
       createPodNamespaces(paths.namespacesDir(uid), podHostname(pod)),
+      writeEtcFiles(paths.etcDir(uid), pod, undefined, this.d.dns),
+      (needsIP ? attached : Promise.resolve(undefined)).then((a) => prepareVolumes(pod, paths, this.d.objects, this.fieldContext(pod, a?.ip))),
     ]);
-    const ctx = this.fieldContext(pod, attachment.ip);
-    const [etc, volumes] = await Promise.all([
-      writeEtcFiles(paths.etcDir(uid), pod, attachment.ip, this.d.dns),
-      prepareVolumes(pod, paths, this.d.objects, ctx),
-    ]);
-    const sandbox: Sandbox = { podIP: attachment.ip, netnsPath: attachment.netnsPath, ipc: ns.ipc, uts: ns.uts, etc, volumes };
+    const sandbox: Sandbox = {
+      netnsPath, ipc: ns.ipc, uts: ns.uts, etc, volumes,
+      network: attached.then(async (a) => {
+        sandbox.podIP = a.ip;
+        // Same inode (O_TRUNC), so containers created before the IP was known see the final file.
+        await writeFile(etc.hosts, hostsFile(pod, a.ip, this.d.dns.clusterDomain));
+        return a;
+      }),
+    };
+    sandbox.network.catch(() => undefined);
     this.sandboxes.set(uid, sandbox);
     return sandbox;
   }
@@ -307,7 +347,7 @@ export class PodWorkers {
     return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
   }
 
-  private async startContainer(pod: Pod, spec: Container, kind: ContainerKind, attempt: number, sandbox: Sandbox, requeue: (ms: number) => void): Promise<void> {
+  private async startContainer(pod: Pod, spec: Container, kind: ContainerKind, attempt: number, sandboxReady: Promise<Sandbox>, requeue: (ms: number) => void): Promise<void> {
     const uid = pod.metadata!.uid!;
     const ns = pod.metadata!.namespace ?? 'default';
     const key = `${uid}/${spec.name}`;
@@ -348,13 +388,15 @@ export class PodWorkers {
       this.d.cache.forget(id);
     }
     try {
+      const rootfs = await this.d.images.createRootfs(info.reference, id);
+      const sandbox = await sandboxReady.catch((err: unknown) => { throw new SandboxNotReady(err); });
+      if (JSON.stringify(spec.env ?? []).includes('status.podIP')) await sandbox.network;
       const ctx = this.fieldContext(pod, sandbox.podIP);
       const env = await resolveEnv(pod, spec, info.config.env, this.d.objects, ctx);
       const args = resolveArgs(spec, info.config, env);
       const terminationLog = this.d.paths.terminationLog(uid, spec.name, attempt);
       await mkdir(dirname(terminationLog), { recursive: true });
       await writeFile(terminationLog, '', { mode: 0o666 });
-      const rootfs = await this.d.images.createRootfs(info.reference, id);
       const config = await buildContainerConfig({
         pod, container: spec, image: info.config, args, env, rootfs: rootfs.path, volumes: sandbox.volumes, etc: sandbox.etc,
         terminationLog,
@@ -371,13 +413,19 @@ export class PodWorkers {
       const logPath = this.d.paths.containerLog(ns, pod.metadata!.name!, uid, spec.name, attempt);
       await this.d.runtime.createContainer(id, config, { logPath });
       void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
-      await this.d.runtime.start(id);
+      await sandbox.network;
+      const status = await this.d.runtime.start(id);
+      this.d.cache.put(status);
       void this.d.recorder.normal(pod, 'Started', `Started container ${spec.name}`);
       this.waiting.delete(key);
-      const status = await this.d.cache.update(id);
-      if (spec.lifecycle?.postStart && status?.state === 'running') await this.postStart(pod, spec, status, sandbox);
-      if (status?.state === 'running') this.ensureProbes(pod, spec, status, sandbox);
+      if (spec.lifecycle?.postStart && status.state === 'running') await this.postStart(pod, spec, status, sandbox);
+      if (status.state === 'running') this.ensureProbes(pod, spec, status, sandbox);
     } catch (err) {
+      if (err instanceof SandboxNotReady) {
+        // Reported once for the pod by run().
+        await this.d.images.removeRootfs(id).catch(() => undefined);
+        return;
+      }
       const message = (err as Error).message;
       const reason = err instanceof ContainerConfigError ? err.reason : 'CreateContainerError';
       this.waiting.set(key, { reason, message, at: new Date() });
@@ -399,7 +447,7 @@ export class PodWorkers {
 
   private probeTarget(spec: Container, containerId: string, sandbox: Sandbox): ProbeTarget {
     return {
-      podIP: sandbox.podIP,
+      get podIP() { return sandbox.podIP; },
       container: spec,
       exec: async (args, timeoutMs) => {
         const out = new TextSink();
@@ -616,6 +664,13 @@ export class PodWorkers {
 
   private podCgroup(uid: string): string {
     return `${this.d.cgroupParent}/pod${uid}`;
+  }
+}
+
+/** The pod sandbox failed while a container was being prepared. */
+class SandboxNotReady extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error)?.message ?? String(cause), { cause });
   }
 }
 

@@ -1,0 +1,155 @@
+/**
+ * Pod start latency: time from creating a pod (image already on the node) to its status saying Running, against a
+ * bare `runc run -d` of the same image and command (overlay rootfs, same OCI spec, no network, no API).
+ * 50 pods one at a time, then 20 at once; p50 and p99 of each.
+ *
+ *   npm run bench -- pod-start [sequential=50] [concurrent=20]
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { pino } from 'pino';
+import { NodeAgent } from '../src/agent/agent.js';
+import { ApiClient } from '../src/client/api-client.js';
+import { Informer } from '../src/client/informer.js';
+import { PODS } from '../src/client/resources.js';
+import { startControlPlane } from '../src/controlplane/control-plane.js';
+import { ImageStore } from '../src/runtime/images/image-store.js';
+import { buildOciSpec } from '../src/runtime/oci-spec.js';
+import { startRegistry } from '../test/fixtures/registry.js';
+import { buildTestImages } from '../test/fixtures/test-images.js';
+
+const SEQUENTIAL = Number(process.argv[2] ?? 50);
+const CONCURRENT = Number(process.argv[3] ?? 20);
+const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function runCommand(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function ms(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-pod-start-'));
+  const logger = pino({ level: 'silent' });
+  const plane = await startControlPlane({ dataDir: join(dir, 'plane'), port: 0, logger });
+  const client = ApiClient.fromKubeconfig(plane.kubeconfigPath);
+  const registry = await startRegistry();
+  const images = await buildTestImages(registry.host);
+  const nodeName = `bench${Math.random().toString(36).slice(2, 6)}`;
+  const agentClient = ApiClient.fromKubeconfig(plane.kubeconfigPath);
+  const agent = new NodeAgent({ client: agentClient, nodeName, root: join(dir, 'node'), logger, orphanGraceSeconds: 1 });
+  await agent.start();
+
+  const runningAt = new Map<string, bigint>();
+  const waiters = new Map<string, () => void>();
+  const informer = new Informer<Pod>(client, PODS, { namespace: 'default' });
+  const observe = (pod: Pod): void => {
+    const name = pod.metadata!.name!;
+    if (pod.status?.phase === 'Running' && !runningAt.has(name)) {
+      runningAt.set(name, process.hrtime.bigint());
+      waiters.get(name)?.();
+    }
+  };
+  informer.addHandlers({ onAdd: observe, onUpdate: (_o, n) => observe(n) });
+  informer.start();
+  await informer.waitForSync();
+
+  const podFor = (name: string): Pod => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name },
+    spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: images.busybox, command: COMMAND, imagePullPolicy: 'IfNotPresent' }] },
+  });
+  const startPod = async (name: string): Promise<number> => {
+    const running = new Promise<void>((resolve) => waiters.set(name, resolve));
+    const t0 = process.hrtime.bigint();
+    await client.create(PODS, podFor(name), { namespace: 'default' });
+    await running;
+    return Number(runningAt.get(name)! - t0) / 1e6;
+  };
+  const deleteAll = async (names: string[]): Promise<void> => {
+    await Promise.all(names.map((n) => client.delete(PODS, n, { namespace: 'default' })));
+    const deadline = Date.now() + 120_000;
+    while (informer.list().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  // Warm-up: pulls the image, creates the bridge, compiles the shim.
+  await startPod('warmup');
+  await deleteAll(['warmup']);
+
+  const seq: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) seq.push(await startPod(`seq-${i}`));
+  await deleteAll(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
+  const par = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => startPod(`par-${i}`)));
+  await deleteAll(Array.from({ length: CONCURRENT }, (_, i) => `par-${i}`));
+
+  // Baseline: bare runc run -d of the same image and command, one overlay rootfs per container.
+  const store = new ImageStore({ root: join(dir, 'node') });
+  const info = (await store.get(images.busybox))!;
+  const runcRoot = join(dir, 'bare-runc');
+  mkdirSync(runcRoot, { recursive: true });
+  const bundles = join(dir, 'bundles');
+  const prepare = async (id: string): Promise<string> => {
+    const rootfs = await store.createRootfs(info.reference, id);
+    const bundle = join(bundles, id);
+    mkdirSync(bundle, { recursive: true });
+    const spec = buildOciSpec({ args: COMMAND, rootfs: rootfs.path, cgroupsPath: `/stratus-bench/${id}`, env: info.config.env });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    return bundle;
+  };
+  const bareRun = async (id: string, bundle: string): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    const code = await runCommand('runc', ['--root', runcRoot, 'run', '-d', '--pid-file', join(bundle, 'pid'), '-b', bundle, id]);
+    if (code !== 0) throw new Error(`runc run -d ${id} exited ${code}`);
+    return ms(t0);
+  };
+  const bareIds = [...Array.from({ length: SEQUENTIAL }, (_, i) => `bare-seq-${i}`), ...Array.from({ length: CONCURRENT }, (_, i) => `bare-par-${i}`)];
+  const bundleOf = new Map<string, string>();
+  for (const id of bareIds) bundleOf.set(id, await prepare(id));
+  const bareSeq: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) bareSeq.push(await bareRun(`bare-seq-${i}`, bundleOf.get(`bare-seq-${i}`)!));
+  const barePar = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => bareRun(`bare-par-${i}`, bundleOf.get(`bare-par-${i}`)!)));
+  for (const id of bareIds) {
+    await runCommand('runc', ['--root', runcRoot, 'delete', '--force', id]);
+    await store.removeRootfs(id);
+  }
+  await runCommand('rmdir', ['/sys/fs/cgroup/memory/stratus-bench', '/sys/fs/cgroup/cpu,cpuacct/stratus-bench', '/sys/fs/cgroup/pids/stratus-bench']);
+
+  const row = (label: string, stratus: number[], bare: number[]): string => {
+    const p50 = percentile(stratus, 50);
+    const p99 = percentile(stratus, 99);
+    const b50 = percentile(bare, 50);
+    const b99 = percentile(bare, 99);
+    return `${label.padEnd(22)} ${p50.toFixed(0).padStart(8)} ${p99.toFixed(0).padStart(8)} ${b50.toFixed(0).padStart(10)} ${b99.toFixed(0).padStart(10)} ${(p50 / b50).toFixed(2).padStart(8)}x`;
+  };
+  process.stdout.write(`\npod start (create → status Running, image cached) vs bare \`runc run -d\` of the same bundle, ms\n`);
+  process.stdout.write(`${''.padEnd(22)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'runc p50'.padStart(10)} ${'runc p99'.padStart(10)} ${'p50 ratio'.padStart(9)}\n`);
+  process.stdout.write(`${row(`${SEQUENTIAL} one at a time`, seq, bareSeq)}\n`);
+  process.stdout.write(`${row(`${CONCURRENT} at once`, par, barePar)}\n`);
+  process.stdout.write(`targets: p50 within 2x of bare runc, p99 under 1000 ms\n\n`);
+
+  await informer.stop();
+  await agent.purge();
+  agentClient.close();
+  client.close();
+  await plane.close();
+  await registry.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  process.stderr.write(`pod-start benchmark failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
