@@ -5,7 +5,10 @@
  *
  *   npm run bench -- pod-start [sequential=50] [concurrent=20]
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +18,6 @@ import { NodeAgent } from '../src/agent/agent.js';
 import { ApiClient } from '../src/client/api-client.js';
 import { Informer } from '../src/client/informer.js';
 import { PODS } from '../src/client/resources.js';
-import { startControlPlane } from '../src/controlplane/control-plane.js';
 import { ImageStore } from '../src/runtime/images/image-store.js';
 import { buildOciSpec } from '../src/runtime/oci-spec.js';
 import { startRegistry } from '../test/fixtures/registry.js';
@@ -38,6 +40,45 @@ function runCommand(cmd: string, args: string[]): Promise<number> {
   });
 }
 
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `stratus server` as a child process; resolves once its admin kubeconfig works. */
+async function startServerProcess(dataDir: string): Promise<{ kubeconfigPath: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'bin/stratus.js'), 'server', '--data-dir', dataDir, '--port', String(port), '--log-level', 'warn'], { stdio: 'ignore' });
+  const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (existsSync(kubeconfigPath)) {
+      const probe = ApiClient.fromKubeconfig(kubeconfigPath);
+      const ok = await probe.list(PODS, { namespace: 'default', limit: 1 }).then(() => true, () => false);
+      probe.close();
+      if (ok) break;
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('stratus server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    kubeconfigPath,
+    close: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
 function ms(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -45,7 +86,8 @@ function ms(start: bigint): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-pod-start-'));
   const logger = pino({ level: 'silent' });
-  const plane = await startControlPlane({ dataDir: join(dir, 'plane'), port: 0, logger });
+  // The control plane runs in its own process, as it would on a real cluster (it gets the other core).
+  const plane = await startServerProcess(join(dir, 'plane'));
   const client = ApiClient.fromKubeconfig(plane.kubeconfigPath);
   const registry = await startRegistry();
   const images = await buildTestImages(registry.host);
