@@ -7,6 +7,8 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { DeploymentController } from '../controllers/deployment/deployment-controller.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
+import { JobController } from '../controllers/job/job-controller.js';
+import { HorizontalPodAutoscalerController } from '../controllers/hpa/hpa-controller.js';
 
 /** Something the controller manager runs: started once, stopped on shutdown. */
 export interface ManagedController {
@@ -28,6 +30,8 @@ export interface ControllerManagerOptions {
   scheduler?: boolean;
   /** Grace period of the node lifecycle controller (seconds without a heartbeat before a node is Unknown). */
   nodeMonitorGracePeriodSeconds?: number;
+  /** How often each HorizontalPodAutoscaler is evaluated; default 15 s. */
+  hpaSyncPeriodMs?: number;
 }
 
 export function startControllerManager(client: ApiClient, logger: Logger, options: ControllerManagerOptions = {}): ControllerManager {
@@ -38,6 +42,8 @@ export function startControllerManager(client: ApiClient, logger: Logger, option
     { name: 'replicaset', controller: new ReplicaSetController({ client, logger, factory }) },
     { name: 'deployment', controller: new DeploymentController({ client, logger, factory }) },
     { name: 'node-lifecycle', controller: new NodeLifecycleController({ client, logger, factory, gracePeriodMs: (options.nodeMonitorGracePeriodSeconds ?? 20) * 1000 }) },
+    { name: 'job', controller: new JobController({ client, logger, factory }) },
+    { name: 'horizontal-pod-autoscaler', controller: new HorizontalPodAutoscalerController({ client, logger, factory, syncPeriodMs: options.hpaSyncPeriodMs }) },
   ];
   if (options.scheduler ?? true) controllers.push({ name: 'scheduler', controller: new Scheduler({ client, logger, factory }) });
   const starts = controllers.map(({ name, controller }) => controller.start().catch((err: unknown) => {
