@@ -1,8 +1,7 @@
 /**
- * pods/log, pods/exec and pods/attach, proxied to the node's agent (src/agent/server/). Discovery advertises exactly
+ * pods/log, pods/exec, pods/attach and pods/portforward, proxied to the node's agent (src/agent/server/). Discovery advertises exactly
  * `servedConnectSubresources`. The API server reaches agents with its client certificate through the NodeTransport
  * given to `useNodeTransport` at start-up; without one these subresources answer 503.
- * (pods/portforward is not served: kubectl tunnels SPDY inside its port-forward WebSocket.)
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api/errors.js';
@@ -11,10 +10,10 @@ import type { Subresource } from '../api/types.js';
 import type { ServerContext } from './context.js';
 import type { NodeTransport } from './pod-connect/node-transport.js';
 import { servePodLog } from './pod-connect/pod-log.js';
-import { servePodStream } from './pod-connect/pod-stream.js';
+import { servePodPortForward, servePodStream } from './pod-connect/pod-stream.js';
 
 /** Connect subresources that handlePodConnect serves; discovery lists exactly these. */
-export const servedConnectSubresources: Subresource[] = ['attach', 'exec', 'log'];
+export const servedConnectSubresources: Subresource[] = ['attach', 'exec', 'log', 'portforward'];
 
 export interface PodConnectRequest {
   ctx: ServerContext;
@@ -43,6 +42,8 @@ export async function handlePodConnect(req: PodConnectRequest): Promise<void> {
     case 'exec':
     case 'attach':
       return servePodStream(req.ctx, transport, req.subresource, req.pod, req.request, req.reply);
+    case 'portforward':
+      return servePodPortForward(req.ctx, transport, req.pod, req.request, req.reply);
   }
   throw new ApiError(404, 'NotFound', `the server could not find the requested resource (pods/${req.subresource} is not served by this server)`);
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { get } from 'node:http';
 import { Writable } from 'node:stream';
 import { Exec, KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
@@ -19,6 +20,15 @@ import { freePort, KUBECTL, run, type CommandResult } from './harness.js';
 import { readFileSync } from 'node:fs';
 
 const canRun = process.getuid?.() === 0;
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
 
 describe('kubectl logs, exec and top through the API server to the node agent', { skip: canRun ? false : 'needs root and runc' }, () => {
   let cluster: TestCluster;
@@ -172,6 +182,41 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
       child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
       try {
         await eventually(() => out.split('\n').filter((l) => /^line \d+$/.test(l)).length >= 3, 'kubectl attach to print 3 lines', 10_000);
+      } finally {
+        child.kill();
+      }
+    });
+
+    test('kubectl port-forward reaches a port inside the pod', async () => {
+      await node.runPod('server', [{ name: 'httpd', args: ['httpd', '-f', '-p', '8080', '-h', '/www'] }]);
+      const child = spawn(KUBECTL, [...kubectlArgs, 'port-forward', 'pod/server', ':8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+      try {
+        const port = await eventually(() => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out)?.[1], `kubectl port-forward to listen (stderr: ${err})`, 10_000);
+        for (let i = 0; i < 3; i++) {
+          const body = await httpGet(`http://127.0.0.1:${port}/index.html`);
+          assert.equal(body, 'hello from stratus\n');
+        }
+        const big = await Promise.all([1, 2, 3].map(() => httpGet(`http://127.0.0.1:${port}/index.html`)));
+        assert.deepEqual(big, ['hello from stratus\n', 'hello from stratus\n', 'hello from stratus\n']);
+      } finally {
+        child.kill();
+      }
+    });
+
+    test('kubectl port-forward to a port nobody listens on reports the refusal', async () => {
+      const child = spawn(KUBECTL, [...kubectlArgs, 'port-forward', 'pod/server', ':9999'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+      try {
+        const port = await eventually(() => /Forwarding from 127\.0\.0\.1:(\d+) -> 9999/.exec(out)?.[1], 'kubectl port-forward to listen', 10_000);
+        await httpGet(`http://127.0.0.1:${port}/`).catch(() => undefined);
+        await eventually(() => /error forwarding port 9999 to pod default\/server: connect ECONNREFUSED 127\.0\.0\.1:9999/.test(err), 'the refusal on kubectl stderr', 10_000);
       } finally {
         child.kill();
       }

@@ -26,6 +26,7 @@
  *   GET /containerLogs/NS/POD/CONTAINER?follow&previous&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes → text/plain
  *   GET /stats/summary → StatsSummary JSON (stats-summary.ts)
  *   WebSocket /exec/NS/POD/CONTAINER?command=…&stdin&stdout&stderr&tty, /attach/NS/POD/CONTAINER?… → remote-command.ts
+ *   WebSocket /portForward/NS/POD (subprotocol spdy3.portforward.stratus: kubectl's tunnelled SPDY) → port-forward.ts
  * Errors are Kubernetes Status JSON.
  *
  * Security: HTTPS only. A caller must present a client certificate signed by `clientCa` whose CN is in
@@ -44,6 +45,7 @@ import { readCgroupStats, type ContainerStats } from '../../runtime/cgroup-stats
 import { readLogs } from '../../runtime/log-reader.js';
 import { labelContainerLister, labelPodResolver, type AgentRuntime, type PodResolver, type ResolvedContainer } from './container-resolver.js';
 import { runAttachSession, runExecSession } from './exec-session.js';
+import { AGENT_PORT_FORWARD_PROTOCOL, selectPortForwardProtocol, servePortForward } from './port-forward.js';
 import { parseLogOptions, readerOptions } from './log-options.js';
 import { offeredProtocols, parseStreamOptions, selectProtocol, statusBody, SUPPORTED_PROTOCOLS } from './remote-command.js';
 import { selfSignedServingCert } from './serving-cert.js';
@@ -90,12 +92,16 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   const resolve = options.resolveContainer ?? labelPodResolver(options.runtime);
   const stats = new StatsCollector({
     nodeName: options.nodeName,
-    listContainers: options.listContainers ?? labelContainerLister(options.runtime),
+    listContainers: () => listContainers(),
     containerStats: (id) => options.runtime.stats(id),
     nodeStats: options.nodeStats ?? (() => readCgroupStats('')),
   });
   stats.startSampling(options.sampleIntervalMs ?? 10_000);
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => selectProtocol(offered) ?? false });
+  const listContainers = options.listContainers ?? labelContainerLister(options.runtime);
+  const wss = new WebSocketServer({
+    noServer: true, perMessageDeflate: false,
+    handleProtocols: (offered, req) => (isPortForward(req.url) ? selectPortForwardProtocol(offered) : selectProtocol(offered)) ?? false,
+  });
   const upgraded = new Set<Duplex>();
 
   const server: Server = createServer({ cert: tls.cert, key: tls.key, ca: options.clientCa, requestCert: true, rejectUnauthorized: false });
@@ -168,10 +174,11 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     const url = new URL(req.url ?? '/', 'https://agent');
     const parts = pathParts(url.pathname);
     const kind = parts?.[0];
-    if ((kind !== 'exec' && kind !== 'attach') || parts!.length !== 4) throw new ApiError(404, 'NotFound', `the agent does not serve streams at ${url.pathname}`);
     if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       throw errors.badRequest(`only WebSocket upgrades are supported (got ${JSON.stringify(req.headers.upgrade ?? '')})`);
     }
+    if (kind === 'portForward' && parts!.length === 3) return portForward(parts![1]!, parts![2]!, req, socket, head);
+    if ((kind !== 'exec' && kind !== 'attach') || parts!.length !== 4) throw new ApiError(404, 'NotFound', `the agent does not serve streams at ${url.pathname}`);
     const protocol = selectProtocol(offeredProtocols(req.headers['sec-websocket-protocol']));
     if (!protocol) throw errors.badRequest(`no supported stream protocol; offer one of ${SUPPORTED_PROTOCOLS.join(', ')}`);
     const [, namespace, pod, container] = parts as [string, string, string, string];
@@ -189,6 +196,21 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       void session.catch((err: Error) => options.logger?.warn({ err: err.message }, 'stream session failed'));
       upgraded.add(socket);
     });
+  }
+
+  async function portForward(namespace: string, pod: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!selectPortForwardProtocol(offeredProtocols(req.headers['sec-websocket-protocol']))) {
+      throw errors.badRequest(`port-forward needs the WebSocket subprotocol ${AGENT_PORT_FORWARD_PROTOCOL}`);
+    }
+    const running = (await listContainers()).filter((c) => c.namespace === namespace && c.pod === pod);
+    let pid: number | undefined;
+    for (const c of running) {
+      pid = (await options.runtime.state(c.containerId).catch(() => undefined))?.pid;
+      if (pid) break;
+    }
+    if (!pid) throw new ApiError(404, 'NotFound', `pod "${pod}" in namespace "${namespace}" has no running container on this node`);
+    const target = { namespace, pod, pid };
+    wss.handleUpgrade(req, socket, head, (ws) => servePortForward(ws, target, options.logger));
   }
 
   await new Promise<void>((resolveListen, reject) => {
@@ -222,6 +244,10 @@ function authorize(socket: TLSSocket, allowed: ReadonlySet<string>): void {
   const cn = socket.getPeerCertificate().subject?.CN;
   const names = Array.isArray(cn) ? cn : cn ? [cn] : [];
   if (!names.some((n) => allowed.has(n))) throw errors.forbidden(`Forbidden: client certificate CN ${JSON.stringify(names.join(','))} may not use this endpoint`);
+}
+
+function isPortForward(url: string | undefined): boolean {
+  return (url ?? '').startsWith('/portForward/');
 }
 
 function pathParts(pathname: string): string[] | undefined {

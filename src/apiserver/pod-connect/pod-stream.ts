@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ApiError, errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/object.js';
+import { AGENT_PORT_FORWARD_PROTOCOL, PORT_FORWARD_PROTOCOL, selectPortForwardProtocol } from '../../agent/server/port-forward.js';
 import { Channel, SUPPORTED_PROTOCOLS, frame, offeredProtocols, parseStreamOptions, streamQuery } from '../../agent/server/remote-command.js';
 import type { ServerContext } from '../context.js';
 import type { NodeTransport } from './node-transport.js';
@@ -55,6 +56,30 @@ export async function servePodStream(ctx: ServerContext, transport: NodeTranspor
   });
 }
 
+/**
+ * pods/portforward: kubectl tunnels a SPDY session inside the WebSocket (subprotocol SPDY/3.1+portforward.k8s.io);
+ * the bytes are relayed unchanged to the agent, which speaks SPDY. Refusals are HTTP errors before the upgrade.
+ */
+export async function servePodPortForward(ctx: ServerContext, transport: NodeTransport, pod: KubeObject, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const name = pod.metadata.name ?? '';
+  const nodeName = nodeNameOf(pod);
+  if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  const upgrade = pendingUpgrade(request.raw);
+  if (!upgrade) throw errors.badRequest('Upgrade request required');
+  if (upgrade.protocol !== 'websocket' || !selectPortForwardProtocol(offeredProtocols(request.headers['sec-websocket-protocol']))) {
+    throw errors.badRequest(`this server forwards ports over WebSocket only (subprotocol ${PORT_FORWARD_PROTOCOL}, kubectl 1.31 or newer); SPDY is not supported`);
+  }
+  const location = await transport.locate(ctx, nodeName);
+  const agent = await transport.openStream(location, `/portForward/${encodeURIComponent(pod.metadata.namespace ?? '')}/${encodeURIComponent(name)}`, [AGENT_PORT_FORWARD_PROTOCOL]);
+  reply.hijack();
+  takeUpgrade(request.raw);
+  // kubectl's subprotocol is not a valid token, which ws would refuse: negotiate it by hand.
+  delete request.raw.headers['sec-websocket-protocol'];
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  wss.on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_PROTOCOL}`));
+  wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (client) => relay(client, agent));
+}
+
 /** Close codes that may be sent in a close frame (1005/1006/1015 are reserved for "none"/"abnormal"). */
 function sendableCode(code: number): number {
   if (code === 1005) return 1000;
@@ -62,7 +87,7 @@ function sendableCode(code: number): number {
   return code;
 }
 
-function relay(client: WebSocket, agent: WebSocket): void {
+export function relay(client: WebSocket, agent: WebSocket): void {
   const forward = (to: WebSocket) => (data: RawData, isBinary: boolean) => {
     if (to.readyState === to.OPEN) to.send(data as Buffer, { binary: isBinary });
   };
