@@ -139,3 +139,38 @@ test('a failing container with restartPolicy Never fails the pod with its exit c
   assert.equal(conditionOf(pod, 'Ready'), 'False');
   await fx.deletePod('fails');
 });
+
+test('securityContext: user and group, read-only root filesystem, capabilities, no new privileges', async () => {
+  await fx.createPod({
+    metadata: { name: 'secure' },
+    spec: {
+      restartPolicy: 'Never',
+      securityContext: { runAsUser: 1234, runAsGroup: 2345, supplementalGroups: [3456] },
+      volumes: [{ name: 'scratch', emptyDir: {} }],
+      containers: [{
+        name: 'c', image: fx.images.busybox,
+        command: ['sh', '-c', 'id; touch /rootfile 2>/dev/null && echo root-writable || echo root-readonly; touch /scratch/f && echo scratch-writable; grep -E "^(CapBnd|NoNewPrivs)" /proc/self/status'],
+        securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+        volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+      }],
+    },
+  });
+  const pod = await fx.waitPod('secure', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 30_000, 'secure to finish');
+  assert.equal(pod.status?.phase, 'Succeeded', JSON.stringify(pod.status));
+  const log = readFileSync(`${fx.agent.paths.podLogDir('default', 'secure', pod.metadata!.uid!)}/c/0.log`, 'utf8');
+  assert.match(log, /uid=1234 gid=2345 groups=3456/);
+  assert.match(log, /root-readonly/);
+  assert.match(log, /scratch-writable/);
+  assert.match(log, /CapBnd:\s+0000000000000400/); // CAP_NET_BIND_SERVICE only
+  assert.match(log, /NoNewPrivs:\s+1/);
+  await fx.deletePod('secure');
+
+  await fx.createPod({
+    metadata: { name: 'nonroot' },
+    spec: { securityContext: { runAsNonRoot: true }, containers: [{ name: 'c', image: fx.images.busybox, command: ['true'] }] },
+  });
+  const refused = await fx.waitPod('nonroot', (p) => !!containerStatus(p, 'c')?.state?.waiting?.message, 30_000, 'nonroot refused');
+  assert.equal(containerStatus(refused, 'c')!.state!.waiting!.reason, 'CreateContainerConfigError');
+  assert.match(containerStatus(refused, 'c')!.state!.waiting!.message!, /runAsNonRoot and image will run as root/);
+  await fx.deletePod('nonroot');
+});

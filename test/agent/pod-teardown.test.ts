@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { closedPort } from '../fixtures/registry.js';
+import { SECRETS } from '../../src/client/resources.js';
+import { closedPort, startRegistry } from '../fixtures/registry.js';
 import { containerStatus, startAgentFixture, waitFor, type AgentFixture } from './agent-fixture.js';
 
 let fx: AgentFixture;
@@ -100,4 +101,26 @@ test('bad image name, unreachable registry and wrong digest each give a clear st
 
   for (const name of ['badname', 'unreachable', 'baddigest', 'fine']) await fx.deletePod(name);
   await waitFor(() => (runcIds().length === 0 ? true : undefined), 10_000, 'no containers left');
+});
+
+test('imagePullSecrets: a registry with basic auth pulls with the secret and refuses without it', async () => {
+  const secured = await startRegistry({ auth: 'basic', storageDir: fx.registry.storageDir });
+  try {
+    const image = `${secured.host}/httpd:1`;
+    const { username, password } = secured.credentials!;
+    const dockerconfig = { auths: { [secured.host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
+    await fx.client.create(SECRETS, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from(JSON.stringify(dockerconfig)).toString('base64') },
+    }, { namespace: 'default' });
+    await fx.createPod({ metadata: { name: 'nocreds' }, spec: { containers: [{ name: 'c', image, imagePullPolicy: 'Always' }] } });
+    await fx.createPod({ metadata: { name: 'withcreds' }, spec: { terminationGracePeriodSeconds: 1, imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'c', image, imagePullPolicy: 'Always' }] } });
+    const denied = await fx.waitPod('nocreds', (p) => ['ErrImagePull', 'ImagePullBackOff'].includes(containerStatus(p, 'c')?.state?.waiting?.reason ?? ''), 30_000, 'nocreds refused');
+    assert.match(containerStatus(denied, 'c')!.state!.waiting!.message ?? '', /unauthorized|authentication required/i);
+    await fx.waitPod('withcreds', (p) => p.status?.phase === 'Running', 60_000, 'withcreds Running');
+    await fx.deletePod('nocreds');
+    await fx.deletePod('withcreds');
+  } finally {
+    await secured.stop();
+  }
 });
