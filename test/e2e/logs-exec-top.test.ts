@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { startAgentServer, type AgentServer } from '../../src/agent/server/agent-server.js';
-import { PODS } from '../../src/client/resources.js';
+import { NODES, PODS } from '../../src/client/resources.js';
 import { eventually, startTestCluster, type TestCluster } from '../client/in-process-cluster.js';
 import { containerStatus, startAgentFixture, type AgentFixture } from '../agent/agent-fixture.js';
 import { startNodeFixture, type NodeFixture } from '../agent/server/node-fixture.js';
@@ -129,6 +129,34 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
       assert.match(r.stderr, /container "main" in pod "pending" is waiting to start: ContainerCreating/);
       const missing = await kubectl(['logs', 'no-such-pod']);
       assert.match(missing.stderr, /pods "no-such-pod" not found/);
+    });
+  });
+
+  describe('nodes without a reachable agent', () => {
+    test('logs and exec say which node and why, and top leaves the node out', async () => {
+      const { client } = cluster.plane;
+      const closedPort = await freePort();
+      await client.create(NODES, { metadata: { name: 'ghost' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: closedPort } } } });
+      await client.create(NODES, { metadata: { name: 'hollow' }, status: { addresses: [{ type: 'InternalIP', address: '10.9.9.9' }], daemonEndpoints: { kubeletEndpoint: { Port: 0 } } } });
+      for (const nodeName of ['ghost', 'hollow']) {
+        const pod = await client.create(PODS, { metadata: { name: `on-${nodeName}`, namespace: 'default' }, spec: { nodeName, containers: [{ name: 'main', image: 'busybox' }] } });
+        await client.updateStatus(PODS, { ...pod, status: { phase: 'Running', containerStatuses: [{ name: 'main', image: 'busybox', imageID: '', ready: true, restartCount: 0, containerID: 'stratus://x', state: { running: {} } }] } });
+      }
+      const logs = await kubectl(['logs', 'on-ghost']);
+      assert.notEqual(logs.code, 0);
+      assert.match(logs.stderr, new RegExp(`cannot reach the agent of node "ghost" at 127\\.0\\.0\\.1:${closedPort}`));
+      const exec = await kubectl(['exec', 'on-ghost', '--', 'true']);
+      assert.notEqual(exec.code, 0);
+      assert.match(exec.stderr, /cannot reach the agent of node "ghost"/);
+      const hollow = await kubectl(['logs', 'on-hollow']);
+      assert.match(hollow.stderr, /node "hollow" serves no agent endpoint/);
+      const nodes = await kubectlOk(['top', 'nodes']);
+      assert.match(nodes, /^node-1\s+\d+m/m);
+      assert.match(nodes, /^ghost\s+<unknown>/m);
+      await client.delete(PODS, 'on-ghost', { namespace: 'default', gracePeriodSeconds: 0 });
+      await client.delete(PODS, 'on-hollow', { namespace: 'default', gracePeriodSeconds: 0 });
+      await client.delete(NODES, 'ghost');
+      await client.delete(NODES, 'hollow');
     });
   });
 
