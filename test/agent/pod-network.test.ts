@@ -1,7 +1,9 @@
 // A pod serving HTTP reaches Running with a pod IP; a second pod on the node reaches it by IP; node registration.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KUBECTL, run } from '../e2e/harness.js';
 import { LEASES, NODES } from '../../src/client/resources.js';
 import { conditionOf, containerStatus, startAgentFixture, waitFor, type AgentFixture } from './agent-fixture.js';
 
@@ -81,4 +83,32 @@ test('an HTTP pod runs with a pod IP and another pod reaches it by IP', async ()
     const node = await fx.client.get(NODES, fx.nodeName);
     return node.status?.images?.some((i) => i.names?.some((n) => n.includes('/httpd:1'))) ? true : undefined;
   }, 30_000, 'node.status.images to list httpd:1');
+});
+
+test('kubectl apply runs a pod; get -o wide shows it Running with its IP and node; describe shows kubelet events', async () => {
+  const manifest = join(fx.dir, 'kubectl-pod.yaml');
+  writeFileSync(manifest, [
+    'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: kubectl-web', 'spec:', `  nodeName: ${fx.nodeName}`,
+    '  terminationGracePeriodSeconds: 1', '  containers:', '  - name: web', `    image: ${fx.images.httpd1}`,
+    '    ports:', '    - containerPort: 8080', '',
+  ].join('\n'));
+  const kubectl = (args: string[]) => run(KUBECTL, ['--kubeconfig', fx.plane.kubeconfigPath, '--cache-dir', join(fx.dir, 'kube-cache'), ...args], { timeoutMs: 60_000 });
+  const applied = await kubectl(['apply', '-f', manifest]);
+  assert.equal(applied.code, 0, applied.stderr);
+  await kubectl(['wait', '--for=condition=Ready', 'pod/kubectl-web', '--timeout=60s']);
+  const pod = await fx.waitPod('kubectl-web', (p) => conditionOf(p, 'Ready') === 'True', 60_000, 'kubectl-web Ready');
+  const wide = await kubectl(['get', 'pod', 'kubectl-web', '-o', 'wide']);
+  assert.equal(wide.code, 0, wide.stderr);
+  const row = wide.stdout.split('\n')[1]!.split(/\s+/);
+  assert.deepEqual(row.slice(0, 3), ['kubectl-web', '1/1', 'Running']);
+  assert.ok(row.includes(pod.status!.podIP!), wide.stdout);
+  assert.ok(row.includes(fx.nodeName), wide.stdout);
+  const describe = await waitFor(async () => {
+    const d = await kubectl(['describe', 'pod', 'kubectl-web']);
+    return /Started\s+\S+\s+kubelet\s+Started container web/.test(d.stdout) ? d.stdout : undefined;
+  }, 15_000, 'describe to show the Started event');
+  assert.match(describe, /Created container web/);
+  const deleted = await kubectl(['delete', 'pod', 'kubectl-web', '--timeout=30s']);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal(await fx.getPod('kubectl-web'), undefined);
 });
