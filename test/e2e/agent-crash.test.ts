@@ -125,6 +125,27 @@ test('kill -9 the agent: containers keep running, a new agent adopts them, delet
   assert.equal(ports.trim(), '');
 });
 
+test('a pod force-deleted while the agent is down is cleaned up when it comes back', async () => {
+  await client.create(PODS, {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan' },
+    spec: { nodeName, containers: [{ name: 'sleeper', image: images.busybox, command: ['sleep', '1000'] }] },
+  }, { namespace: 'default' });
+  const running = await waitFor(async () => {
+    const p = await getPod('orphan');
+    return p?.status?.phase === 'Running' ? p : undefined;
+  }, 60_000, 'orphan Running');
+  const uid = running.metadata!.uid!;
+  agent!.kill('SIGKILL');
+  await new Promise((r) => agent!.once('exit', r));
+  await client.delete(PODS, 'orphan', { namespace: 'default', gracePeriodSeconds: 0 });
+  assert.equal(runcIds().filter((id) => id.startsWith(uid)).length, 1);
+  agent = startAgent();
+  await waitFor(async () => (runcIds().some((id) => id.startsWith(uid)) ? undefined : true), 30_000, 'the orphan container to go');
+  await waitFor(async () => (execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(uid) ? undefined : true), 10_000, 'the orphan netns to go');
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => (l.split(' ')[4] ?? '').includes(uid));
+  assert.deepEqual(mounts, []);
+});
+
 test('without runc the agent says what to install and exits non-zero', async () => {
   const fakeBin = join(dir, 'fakebin');
   execFileSync('mkdir', ['-p', fakeBin]);
