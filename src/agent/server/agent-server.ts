@@ -1,7 +1,14 @@
 /**
- * The node agent's HTTPS endpoint (our kubelet port): logs, exec/attach and usage stats, for the API server only.
+ * The node agent's HTTPS endpoint (our kubelet port): logs, exec/attach, port-forward and usage stats, for the API
+ * server only.
  *
- * How the agent starts it:
+ * How the agent starts it (in NodeAgent.start(), before buildNode, so the Node is registered with the real port):
+ *
+ *   this.endpoint = await startAgentServer({ nodeName: this.nodeName, runtime: this.runtime,
+ *     clientCa: o.client.config.caData!, host: '0.0.0.0', port: o.agentPort ?? DEFAULT_AGENT_PORT, logger: this.logger });
+ *   … buildNode({ …, agentPort: this.endpoint.port }) …          and in stop(): await this.endpoint?.close();
+ *
+ * All options:
  *
  *   const server = await startAgentServer({
  *     nodeName,                       // the Node's name
@@ -144,11 +151,11 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
     }
     const parts = pathParts(url.pathname);
-    if (parts?.[0] === 'containerLogs' && parts.length === 4) return containerLogs(parts[1]!, parts[2]!, parts[3]!, url.searchParams, req, res);
+    if (parts?.[0] === 'containerLogs' && parts.length === 4) return containerLogs(parts[1]!, parts[2]!, parts[3]!, url.searchParams, res);
     throw new ApiError(404, 'NotFound', `the agent does not serve ${url.pathname}`);
   }
 
-  async function containerLogs(namespace: string, pod: string, container: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function containerLogs(namespace: string, pod: string, container: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
     const opts = parseLogOptions(query);
     const found = await resolve({ namespace, pod, container, previous: opts.previous });
     if (!found) {
