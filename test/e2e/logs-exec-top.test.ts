@@ -17,7 +17,8 @@ import { eventually, startTestCluster, type TestCluster } from '../client/in-pro
 import { containerStatus, startAgentFixture, type AgentFixture } from '../agent/agent-fixture.js';
 import { startNodeFixture, type NodeFixture } from '../agent/server/node-fixture.js';
 import { freePort, KUBECTL, run, type CommandResult } from './harness.js';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const canRun = process.getuid?.() === 0;
 
@@ -169,6 +170,12 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
       assert.match(r.stderr, /^err$/m);
     });
 
+    test('large output arrives whole', async () => {
+      const r = await kubectl(['exec', 'web', '--', 'head', '-c', '30000000', '/dev/zero'], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.length, 30_000_000);
+    });
+
     test('passes the exit code through', async () => {
       const r = await kubectl(['exec', 'web', '--', 'sh', '-c', 'exit 3']);
       assert.equal(r.code, 3);
@@ -181,6 +188,17 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), '2000');
       assert.equal(await kubectlOk(['exec', '-i', 'web', '--', 'cat'], { input: 'round trip\n' }), 'round trip\n');
+    });
+
+    test('kubectl cp copies files both ways (tar over exec stdin/stdout)', async () => {
+      const local = join(cluster.dir, 'payload.bin');
+      const payload = randomBytes(300_000);
+      writeFileSync(local, payload);
+      await kubectlOk(['cp', local, 'web:/tmp/payload.bin']);
+      assert.equal((await kubectlOk(['exec', 'web', '--', 'sh', '-c', 'wc -c < /tmp/payload.bin'])).trim(), String(payload.length));
+      const back = join(cluster.dir, 'back.bin');
+      await kubectlOk(['cp', 'web:/tmp/payload.bin', back]);
+      assert.ok(readFileSync(back).equals(payload));
     });
 
     test('-it gives an interactive shell on a terminal', async () => {

@@ -87,12 +87,19 @@ function sendableCode(code: number): number {
   return code;
 }
 
+/** Above this many unsent bytes towards one side, reading from the other side pauses (memory stays bounded). */
+const HIGH_WATER = 4 * 1024 * 1024;
+
 export function relay(client: WebSocket, agent: WebSocket): void {
-  const forward = (to: WebSocket) => (data: RawData, isBinary: boolean) => {
-    if (to.readyState === to.OPEN) to.send(data as Buffer, { binary: isBinary });
+  const forward = (from: WebSocket, to: WebSocket) => (data: RawData, isBinary: boolean) => {
+    if (to.readyState !== to.OPEN) return;
+    to.send(data as Buffer, { binary: isBinary }, () => {
+      if (from.isPaused && to.bufferedAmount < HIGH_WATER / 2) from.resume();
+    });
+    if (to.bufferedAmount > HIGH_WATER) from.pause();
   };
-  client.on('message', forward(agent));
-  agent.on('message', forward(client));
+  client.on('message', forward(client, agent));
+  agent.on('message', forward(agent, client));
   agent.on('close', (code, reason) => {
     if (client.readyState === client.OPEN) client.close(sendableCode(code), reason);
   });
