@@ -314,7 +314,7 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
       assert.equal(list.items[0]!.metadata.labels?.['app'], 'web');
       assert.match(list.items[0]!.containers[0]!.usage.memory, /^\d+(Ki|Mi)?$/);
       const missing = await kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/pending']);
-      assert.match(missing.stderr, /NotFound|not found/);
+      assert.match(missing.stderr, /podmetrics.metrics.k8s.io "default\/pending" not found/);
       const nodeMetrics = JSON.parse(await kubectlOk(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes/node-1'])) as { kind: string; usage: { cpu: string } };
       assert.equal(nodeMetrics.kind, 'NodeMetrics');
       assert.match(nodeMetrics.usage.cpu, /^\d+[num]?$/);

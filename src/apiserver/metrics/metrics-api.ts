@@ -133,7 +133,7 @@ export function mountMetricsApi<L extends FastifyBaseLogger>(app: FastifyInstanc
   app.get<{ Params: { namespace: string } }>(`${base}/namespaces/:namespace/pods`, async (request, reply) => listPods(request, reply, request.params.namespace));
   app.get<{ Params: { namespace: string; name: string } }>(`${base}/namespaces/:namespace/pods/:name`, async (request, reply) => {
     const { namespace, name } = request.params;
-    const notFound = errors.notFound(METRICS_GROUP, 'pods', `${namespace}/${name}`);
+    const notFound = errors.notFound(METRICS_GROUP, 'podmetrics', `${namespace}/${name}`);
     const pods = await listObjects(ctx, kind('pods'), { namespace, selection: parseSelection(kind('pods'), undefined, `metadata.name=${name}`) });
     const [metrics] = await podMetricsFor(pods.items);
     if (!metrics) throw notFound;
@@ -148,7 +148,7 @@ export function mountMetricsApi<L extends FastifyBaseLogger>(app: FastifyInstanc
   app.get<{ Params: { name: string } }>(`${base}/nodes/:name`, async (request, reply) => {
     const node = (await nodesByName()).get(request.params.name);
     const [metrics] = node ? await nodeMetricsFor([node]) : [];
-    if (!metrics) throw errors.notFound(METRICS_GROUP, 'nodes', request.params.name);
+    if (!metrics) throw errors.notFound(METRICS_GROUP, 'nodemetrics', request.params.name);
     return json(reply, metrics);
   });
   // Writes and other verbs on the group.
