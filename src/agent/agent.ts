@@ -61,6 +61,8 @@ export interface NodeAgentOptions {
   /** How often leftovers (containers, netns, rootfs of pods gone from the API) are cleaned up. */
   housekeepingIntervalMs?: number;
   workers?: number;
+  /** Pod sandboxes (and containers) set up at once; default 2 × CPUs. Other pod work is not limited. */
+  startConcurrency?: number;
   /** Grace for containers of pods that vanished from the API without a graceful delete. Default 2 s. */
   orphanGraceSeconds?: number;
   runcPath?: string;
@@ -176,6 +178,7 @@ export class NodeAgent {
       nodeMemoryBytes: facts.memoryBytes,
       ...(o.pidsLimit ? { pidsLimit: o.pidsLimit } : {}),
       orphanGraceSeconds: o.orphanGraceSeconds ?? 2,
+      startConcurrency: o.startConcurrency ?? Math.max(2, 2 * facts.cpus),
       logger: this.logger,
     });
     await this.workers.loadKnown();

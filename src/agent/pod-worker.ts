@@ -32,6 +32,7 @@ import { attemptOf, computePodStatus, isTerminated, jsonEqual, succeeded, type C
 import { probeLabel, type ProbeManager } from './probe-manager.js';
 import { runAction, TextSink, type ProbeTarget } from './prober.js';
 import { prepareVolumes, removeVolumes, type PreparedVolume } from './volumes.js';
+import { Semaphore } from './semaphore.js';
 
 export interface PodWorkerDeps {
   client: ApiClient;
@@ -54,6 +55,8 @@ export interface PodWorkerDeps {
   nodeCpuMilli: number;
   nodeMemoryBytes: number;
   pidsLimit?: number;
+  /** Pod sandboxes, and containers, being set up at once (CPU-bound). */
+  startConcurrency: number;
   /** Grace given to containers of pods that vanished from the API (force-deleted). */
   orphanGraceSeconds: number;
   logger: Logger;
@@ -92,8 +95,13 @@ export class PodWorkers {
   private readonly messages = new Map<string, string>();
   private readonly terminating = new Set<string>();
   private readonly released = new Set<string>();
+  private readonly sandboxSlots: Semaphore;
+  private readonly createSlots: Semaphore;
 
-  constructor(private readonly d: PodWorkerDeps) {}
+  constructor(private readonly d: PodWorkerDeps) {
+    this.sandboxSlots = new Semaphore(d.startConcurrency);
+    this.createSlots = new Semaphore(d.startConcurrency);
+  }
 
   /** Loads what a previous run left: pod records on disk and pod identities on containers. */
   async loadKnown(): Promise<void> {
@@ -306,6 +314,9 @@ export class PodWorkers {
         portMappings.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: (p.protocol ?? 'TCP').toLowerCase() as PortMapping['protocol'], ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
       }
     }
+    // Sandbox set-up is CPU-bound process spawning (ip, CNI plugins, iptables, unshare): bounded, so that a
+    // burst of pods finishes one by one instead of all at the end.
+    const release = await this.sandboxSlots.acquire();
     const netnsReady = createNetns(this.d.network.netnsNameFor(uid));
     const attached = netnsReady.then(() => this.d.network.setUp(uid, {
       ...(portMappings.length ? { portMappings } : {}),
@@ -313,12 +324,14 @@ export class PodWorkers {
     }));
     attached.catch(() => undefined); // awaited (and reported) by whoever needs the network
     const needsIP = JSON.stringify(pod.spec?.volumes ?? []).includes('status.podIP');
-    const [netnsPath, ns, etc, volumes] = await Promise.all([
+    const setup = Promise.all([
       netnsReady,
       createPodNamespaces(paths.namespacesDir(uid), podHostname(pod)),
       writeEtcFiles(paths.etcDir(uid), pod, undefined, this.d.dns),
       (needsIP ? attached : Promise.resolve(undefined)).then((a) => prepareVolumes(pod, paths, this.d.objects, this.fieldContext(pod, a?.ip))),
     ]);
+    void Promise.allSettled([attached, setup]).then(release);
+    const [netnsPath, ns, etc, volumes] = await setup;
     const sandbox: Sandbox = {
       netnsPath, ipc: ns.ipc, uts: ns.uts, etc, volumes,
       network: attached.then(async (a) => {
@@ -387,9 +400,11 @@ export class PodWorkers {
       await this.d.runtime.remove(id).catch(() => undefined);
       this.d.cache.forget(id);
     }
+    let release = (): void => undefined;
     try {
-      const rootfs = await this.d.images.createRootfs(info.reference, id);
       const sandbox = await sandboxReady.catch((err: unknown) => { throw new SandboxNotReady(err); });
+      release = await this.createSlots.acquire();
+      const rootfs = await this.d.images.createRootfs(info.reference, id);
       if (JSON.stringify(spec.env ?? []).includes('status.podIP')) await sandbox.network;
       const ctx = this.fieldContext(pod, sandbox.podIP);
       const env = await resolveEnv(pod, spec, info.config.env, this.d.objects, ctx);
@@ -415,6 +430,7 @@ export class PodWorkers {
       void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
       await sandbox.network;
       const status = await this.d.runtime.start(id);
+      release();
       this.d.cache.put(status);
       void this.d.recorder.normal(pod, 'Started', `Started container ${spec.name}`);
       this.waiting.delete(key);
@@ -435,6 +451,8 @@ export class PodWorkers {
       await this.d.images.removeRootfs(id).catch(() => undefined);
       this.d.cache.forget(id);
       requeue(2000);
+    } finally {
+      release();
     }
   }
 
