@@ -47,7 +47,14 @@ export async function servePodStream(ctx: ServerContext, transport: NodeTranspor
   takeUpgrade(request.raw);
   const chosen = agent?.protocol || protocols[0]!;
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: () => chosen });
+  let accepted = false;
+  // The client may be gone by now (ws then drops the upgrade): do not leave the agent's session running.
+  if (upgrade.socket.destroyed) agent?.terminate();
+  upgrade.socket.once('close', () => {
+    if (!accepted) agent?.terminate();
+  });
   wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (client) => {
+    accepted = true;
     if (!agent) {
       client.send(frame(Channel.error, JSON.stringify(refusal!.toStatus())), { binary: true }, () => client.close(1000));
       return;
@@ -77,7 +84,15 @@ export async function servePodPortForward(ctx: ServerContext, transport: NodeTra
   delete request.raw.headers['sec-websocket-protocol'];
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   wss.on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_PROTOCOL}`));
-  wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (client) => relay(client, agent));
+  let accepted = false;
+  if (upgrade.socket.destroyed) agent.terminate();
+  upgrade.socket.once('close', () => {
+    if (!accepted) agent.terminate();
+  });
+  wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (client) => {
+    accepted = true;
+    relay(client, agent);
+  });
 }
 
 /** Close codes that may be sent in a close frame (1005/1006/1015 are reserved for "none"/"abnormal"). */
