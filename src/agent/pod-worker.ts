@@ -170,15 +170,20 @@ export class PodWorkers {
     sandboxReady.catch(() => undefined);
 
     // Liveness/startup probe failures: stop the container; the restart policy decides what follows.
-    for (const c of containers) {
-      if (c.state !== 'running') continue;
-      const failed = this.d.probes.failed(c.id);
-      if (!failed) continue;
+    // A changed image (the one mutable container field): stop it and start the new one at once.
+    const changed = new Set<string>();
+    await Promise.all(containers.filter((c) => c.state === 'running' && identityOf(c)?.kind === 'app').map(async (c) => {
       const name = identityOf(c)!.name;
-      void this.d.recorder.normal(pod, 'Killing', `Container ${name} failed ${failed} probe, will be restarted`);
+      const spec = pod.spec?.containers.find((x) => x.name === name);
+      const failed = this.d.probes.failed(c.id);
+      const imageChanged = spec !== undefined && c.labels[LABEL_IMAGE] !== undefined && c.labels[LABEL_IMAGE] !== spec.image;
+      if (!failed && !imageChanged) return;
+      if (imageChanged) changed.add(name);
+      const why = imageChanged ? 'definition changed' : `failed ${failed} probe`;
+      void this.d.recorder.normal(pod, 'Killing', `Container ${name} ${why}, will be restarted`);
       this.d.probes.stop(c.id);
       await this.stopContainer(pod, c, this.graceOf(pod));
-    }
+    }));
     containers = this.d.cache.ofPod(uid);
 
     const policy = pod.spec?.restartPolicy ?? 'Always';
@@ -223,7 +228,7 @@ export class PodWorkers {
           await this.d.cache.update(latest.id);
           return;
         }
-        if (latest && isTerminated(latest)) {
+        if (latest && isTerminated(latest) && !changed.has(spec.name)) {
           const restart = policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0);
           if (!restart) return;
           const wait = this.restartWait(pod, spec, latest);

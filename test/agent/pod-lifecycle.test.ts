@@ -174,3 +174,16 @@ test('securityContext: user and group, read-only root filesystem, capabilities, 
   assert.match(containerStatus(refused, 'c')!.state!.waiting!.message!, /runAsNonRoot and image will run as root/);
   await fx.deletePod('nonroot');
 });
+
+test('changing a container image restarts it with the new image', async () => {
+  const { PODS } = await import('../../src/client/resources.js');
+  await fx.createPod({ metadata: { name: 'upgrade' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: fx.images.httpd1 }] } });
+  const before = await fx.waitPod('upgrade', (p) => p.status?.phase === 'Running', 30_000, 'upgrade Running');
+  assert.equal(await (await fetch(`http://${before.status!.podIP}:8080/`)).text(), 'stratus httpd v1\n');
+  await fx.client.patch(PODS, 'upgrade', { spec: { containers: [{ name: 'web', image: fx.images.httpd2 }] } }, 'strategic', { namespace: 'default' });
+  const after = await fx.waitPod('upgrade', (p) => containerStatus(p, 'web')?.restartCount === 1 && !!containerStatus(p, 'web')?.state?.running, 30_000, 'upgrade restarted');
+  assert.equal(containerStatus(after, 'web')!.image, fx.images.httpd2);
+  assert.equal(after.status!.podIP, before.status!.podIP);
+  assert.equal(await (await fetch(`http://${after.status!.podIP}:8080/`)).text(), 'stratus httpd v2\n');
+  await fx.deletePod('upgrade');
+});
