@@ -270,3 +270,16 @@ test('kubectl autoscale creates the HPA', async (t) => {
   assert.equal(h.spec?.metrics?.[0]?.resource?.target.averageUtilization, 50);
   await eventually(async () => condition(await getHpa('front'), 'AbleToScale')?.status === 'True', 'the controller to pick it up');
 });
+
+test('two HPAs over the same pods: both refuse to scale, as upstream (AmbiguousSelector)', async () => {
+  const client = cluster.plane.client;
+  await client.create(HORIZONTALPODAUTOSCALERS, { ...autoscaleLikeKubectl('web'), metadata: { name: 'web-again', namespace: 'default' } });
+  const h = await eventually(async () => {
+    const cur = await getHpa('web-again');
+    return condition(cur, 'ScalingActive')?.reason === 'AmbiguousSelector' ? cur : undefined;
+  }, 'AmbiguousSelector on the second HPA');
+  assert.equal(condition(h, 'ScalingActive')?.message, 'pods by selector app=web are controlled by multiple HPAs: [default/web default/web-again]');
+  await eventually(async () => condition(await getHpa('web'), 'ScalingActive')?.reason === 'AmbiguousSelector', 'AmbiguousSelector on the first HPA too');
+  await client.delete(HORIZONTALPODAUTOSCALERS, 'web-again', { namespace: 'default' });
+  await eventually(async () => condition(await getHpa('web'), 'ScalingActive')?.reason === 'ValidMetricFound', 'the first HPA to work again');
+});

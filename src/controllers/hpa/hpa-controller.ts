@@ -82,6 +82,8 @@ export class HorizontalPodAutoscalerController {
   private readonly pods: Informer<Pod>;
   private readonly metrics: PodMetricsSource;
   private readonly histories = new Map<string, ScalingHistory>();
+  /** Each HPA's last parsed target selector, to refuse pods claimed by two HPAs (upstream's hpaSelectors). */
+  private readonly selectors = new Map<string, { namespace: string; selector: LabelRequirement[] }>();
   private readonly syncPeriodMs: number;
   private readonly calculator: CalculatorOptions;
   private readonly downscaleStabilizationMs: number;
@@ -129,7 +131,7 @@ export class HorizontalPodAutoscalerController {
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
     const hpa = this.hpas.get(key);
-    if (!hpa || hpa.metadata?.deletionTimestamp) { this.histories.delete(key); return; }
+    if (!hpa || hpa.metadata?.deletionTimestamp) { this.histories.delete(key); this.selectors.delete(key); return; }
     try {
       await this.reconcileAutoscaler(hpa, key);
     } catch (err) {
@@ -245,6 +247,18 @@ export class HorizontalPodAutoscalerController {
     }
     const namespace = hpa.metadata!.namespace!;
     const pods = this.pods.byIndex('namespace', namespace).filter((p) => matches(selector, p.metadata?.labels));
+    const hpaKey = `${namespace}/${hpa.metadata!.name}`;
+    this.selectors.set(hpaKey, { namespace, selector });
+    const selecting = new Set<string>();
+    for (const [other, entry] of this.selectors) {
+      if (entry.namespace === namespace && this.hpas.get(other) && pods.some((p) => matches(entry.selector, p.metadata?.labels))) selecting.add(other);
+    }
+    if (selecting.size > 1) {
+      const message = `pods by selector ${selectorText} are controlled by multiple HPAs: [${[...selecting].sort().join(' ')}]`;
+      void this.recorder.warning(hpa, 'AmbiguousSelector', message);
+      this.setCondition(sync, 'ScalingActive', { status: 'False', reason: 'AmbiguousSelector', message });
+      return { statuses, error: message };
+    }
     const specReplicas = scale.spec.replicas ?? 0;
 
     let replicas = 0;

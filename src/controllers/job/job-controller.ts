@@ -242,6 +242,8 @@ export class JobController {
     const spec = job.spec!;
     const parallelism = spec.parallelism ?? 1;
     const active = groups.active;
+    // podReplacementPolicy Failed: a terminating pod still holds its slot until it has really stopped.
+    const holding = spec.podReplacementPolicy === 'Failed' ? groups.terminating.length : 0;
     let toCreate: Array<number | undefined>;
     let surplus: Pod[];
     if (spec.completionMode === 'Indexed') {
@@ -254,10 +256,15 @@ export class JobController {
         if (index === undefined || index >= completions || succeededIndexes.has(index) || seen.has(index)) surplus.push(pod);
         else seen.add(index);
       }
-      const keep = active.length - surplus.length;
-      if (keep > parallelism) surplus.push(...active.filter((p) => !surplus.includes(p)).slice(parallelism));
+      for (const pod of spec.podReplacementPolicy === 'Failed' ? groups.terminating : []) {
+        const index = completionIndexOf(pod);
+        if (index !== undefined) seen.add(index);
+      }
+      const kept = active.filter((p) => !surplus.includes(p));
+      if (kept.length > parallelism) surplus.push(...kept.slice(parallelism));
+      const slots = parallelism - Math.min(kept.length + holding, parallelism);
       const pending: number[] = [];
-      for (let i = 0; i < completions && pending.length < parallelism - Math.min(keep, parallelism); i++) {
+      for (let i = 0; i < completions && pending.length < slots; i++) {
         if (!succeededIndexes.has(i) && !seen.has(i)) pending.push(i);
       }
       toCreate = pending;
@@ -267,7 +274,7 @@ export class JobController {
       else wantActive = Math.max(0, Math.min(spec.completions - succeeded, parallelism));
       const diff = wantActive - active.length;
       surplus = diff < 0 ? [...active].sort(removalOrder).slice(0, -diff) : [];
-      toCreate = Array.from({ length: Math.max(0, diff) }, () => undefined);
+      toCreate = Array.from({ length: Math.max(0, diff - holding) }, () => undefined);
     }
 
     const deleted = await this.deletePods(job, key, surplus.slice(0, MAX_PODS_PER_SYNC));
