@@ -177,7 +177,7 @@ describe('agent endpoint', { skip: canRun ? false : 'needs root and runc' }, () 
     const burner = summary.pods.find((p) => p.podRef.name === 'burner');
     assert.ok(burner, JSON.stringify(summary.pods));
     const cpu = burner.containers[0]!.cpu.usageNanoCores!;
-    assert.ok(cpu > 150e6 && cpu < 400e6, `the burner is capped at 0.3 cores, measured ${cpu / 1e6}m`);
+    assert.ok(cpu > 75e6 && cpu < 400e6, `the burner spins under a 0.3-core cap, measured ${cpu / 1e6}m`);
     assert.ok(burner.containers[0]!.memory.workingSetBytes > 0);
     // Exited containers are not in the summary.
     assert.equal(summary.pods.find((p) => p.podRef.name === 'web')?.containers.some((c) => c.name === 'idle'), false);
