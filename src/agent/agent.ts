@@ -61,6 +61,8 @@ export interface NodeAgentOptions {
   /** How often leftovers (containers, netns, rootfs of pods gone from the API) are cleaned up. */
   housekeepingIntervalMs?: number;
   workers?: number;
+  /** Every pod is re-synced this often (and configMap/secret volumes rewritten); default 60 s. */
+  resyncMs?: number;
   /** Pod sandboxes (and containers) set up at once; default 2 × CPUs. Other pod work is not limited. */
   startConcurrency?: number;
   /** Grace for containers of pods that vanished from the API without a graceful delete. Default 2 s. */
@@ -179,11 +181,13 @@ export class NodeAgent {
       ...(o.pidsLimit ? { pidsLimit: o.pidsLimit } : {}),
       orphanGraceSeconds: o.orphanGraceSeconds ?? 2,
       startConcurrency: o.startConcurrency ?? Math.max(2, 2 * facts.cpus),
+      volumeRefreshMs: o.resyncMs ?? 60_000,
       logger: this.logger,
     });
     await this.workers.loadKnown();
 
-    this.informer = new Informer(o.client, PODS, { fieldSelector: `spec.nodeName=${this.nodeName}`, logger: this.logger });
+    // The resync re-syncs every pod now and then: volume contents follow their ConfigMaps and Secrets.
+    this.informer = new Informer(o.client, PODS, { fieldSelector: `spec.nodeName=${this.nodeName}`, logger: this.logger, resyncMs: o.resyncMs ?? 60_000 });
     this.controller = new Controller({
       name: `agent-${this.nodeName}`,
       workers: o.workers ?? 16,

@@ -55,6 +55,8 @@ export interface PodWorkerDeps {
   nodeCpuMilli: number;
   nodeMemoryBytes: number;
   pidsLimit?: number;
+  /** How often configMap/secret/downwardAPI volume contents are rewritten from their sources. */
+  volumeRefreshMs: number;
   /** Pod sandboxes, and containers, being set up at once (CPU-bound). */
   startConcurrency: number;
   /** Grace given to containers of pods that vanished from the API (force-deleted). */
@@ -77,6 +79,8 @@ interface Sandbox {
   uts: string;
   etc: EtcFiles;
   volumes: Map<string, PreparedVolume>;
+  /** When configMap/secret/downwardAPI volume contents were last written. */
+  volumesAt: number;
 }
 
 const TERMINATION_MESSAGE_MAX = 4096;
@@ -305,8 +309,16 @@ export class PodWorkers {
   private async ensureSandbox(pod: Pod): Promise<Sandbox> {
     const uid = pod.metadata!.uid!;
     const existing = this.sandboxes.get(uid);
-    if (existing) return existing;
+    if (existing) {
+      if (Date.now() - existing.volumesAt >= this.d.volumeRefreshMs) {
+        // ConfigMap, Secret and downward API contents follow their sources (kubelet's periodic volume sync).
+        existing.volumesAt = Date.now();
+        existing.volumes = await prepareVolumes(pod, this.d.paths, this.d.objects, this.fieldContext(pod, existing.podIP));
+      }
+      return existing;
+    }
     const { paths } = this.d;
+    const knownIP = (await this.d.network.attachmentOf(uid))?.ip; // after an agent restart
     const record: PodRecord = { uid, namespace: pod.metadata!.namespace ?? 'default', name: pod.metadata!.name! };
     this.known.set(uid, record);
     this.released.delete(uid);
@@ -332,13 +344,13 @@ export class PodWorkers {
     const setup = Promise.all([
       netnsReady,
       createPodNamespaces(paths.namespacesDir(uid), podHostname(pod)),
-      writeEtcFiles(paths.etcDir(uid), pod, undefined, this.d.dns),
+      writeEtcFiles(paths.etcDir(uid), pod, knownIP, this.d.dns),
       (needsIP ? attached : Promise.resolve(undefined)).then((a) => prepareVolumes(pod, paths, this.d.objects, this.fieldContext(pod, a?.ip))),
     ]);
     void Promise.allSettled([attached, setup]).then(release);
     const [netnsPath, ns, etc, volumes] = await setup;
     const sandbox: Sandbox = {
-      netnsPath, ipc: ns.ipc, uts: ns.uts, etc, volumes,
+      netnsPath, ipc: ns.ipc, uts: ns.uts, etc, volumes, volumesAt: Date.now(),
       network: attached.then(async (a) => {
         sandbox.podIP = a.ip;
         // Same inode (O_TRUNC), so containers created before the IP was known see the final file.

@@ -66,6 +66,7 @@ export async function startAgentFixture(extra: Partial<NodeAgentOptions> = {}): 
     pullBackoff: { baseMs: 1000, maxMs: 4000 },
     relistIntervalMs: 500,
     housekeepingIntervalMs: 5000,
+    resyncMs: 2000,
     ...extra,
   };
   let agent = new NodeAgent(agentOptions);

@@ -187,3 +187,29 @@ test('changing a container image restarts it with the new image', async () => {
   assert.equal(await (await fetch(`http://${after.status!.podIP}:8080/`)).text(), 'stratus httpd v2\n');
   await fx.deletePod('upgrade');
 });
+
+test('a configMap volume follows changes to its ConfigMap', async () => {
+  const { PODS } = await import('../../src/client/resources.js');
+  const { TextSink } = await import('../../src/agent/prober.js');
+  await fx.client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live' }, data: { v: 'one' } }, { namespace: 'default' });
+  await fx.createPod({
+    metadata: { name: 'cfgwatch' },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      volumes: [{ name: 'cfg', configMap: { name: 'live' } }],
+      containers: [{ name: 'c', image: fx.images.busybox, command: ['sleep', '1000'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }],
+    },
+  });
+  const pod = await fx.waitPod('cfgwatch', (p) => p.status?.phase === 'Running', 30_000, 'cfgwatch Running');
+  const id = containerStatus(pod, 'c')!.containerID!.replace('stratus://', '');
+  const read = async (): Promise<string> => {
+    const out = new TextSink();
+    await fx.agent.runtime.exec(id, { args: ['cat', '/cfg/v'], stdout: out });
+    return out.text;
+  };
+  assert.equal(await read(), 'one');
+  await fx.client.patch(CONFIGMAPS, 'live', { data: { v: 'two' } }, 'merge', { namespace: 'default' });
+  await waitFor(async () => ((await read()) === 'two' ? true : undefined), 20_000, 'the new value inside the container');
+  assert.ok(await fx.client.get(PODS, 'cfgwatch', { namespace: 'default' }));
+  await fx.deletePod('cfgwatch');
+});
