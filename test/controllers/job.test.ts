@@ -112,8 +112,8 @@ test('completions and parallelism: 5 pods succeed, never more than 2 at once, th
   await cluster.plane.client.create(JOBS, job('batch', { completions: 5, parallelism: 2 }, { code: 0, runSeconds: 0.3 }));
   const j = await finished('batch', 'Complete');
   assert.equal(j.status?.succeeded, 5);
-  assert.equal(j.status?.active, 0);
-  assert.equal(j.status?.failed ?? 0, 0);
+  assert.equal(j.status?.active, undefined);
+  assert.equal(j.status?.failed, undefined);
   assert.ok(j.status?.startTime && j.status.completionTime);
   assert.equal(condition(j, 'SuccessCriteriaMet')?.status, 'True');
   assert.equal(condition(j, 'Complete')?.reason, 'CompletionsReached');
@@ -138,7 +138,7 @@ test('backoffLimit: failed pods are replaced after a back-off until the limit, t
   assert.equal(condition(j, 'Failed')?.reason, 'BackoffLimitExceeded');
   assert.equal(condition(j, 'FailureTarget')?.status, 'True');
   assert.equal(j.status?.failed, 3, 'backoffLimit 2 allows two retries: three failed pods');
-  assert.equal(j.status?.active, 0);
+  assert.equal(j.status?.active, undefined);
   assert.equal(j.status?.completionTime, undefined);
   const pods = await podsOf('flaky');
   assert.equal(pods.length, 3);
@@ -167,7 +167,8 @@ test('activeDeadlineSeconds: a job running too long fails with DeadlineExceeded 
   const failedAt = j.status!.conditions!.find((c) => c.type === 'Failed')!.lastTransitionTime!;
   const elapsed = Date.parse(failedAt) - Date.parse(j.status!.startTime!);
   assert.ok(elapsed >= 2000, `failed after ${elapsed} ms`);
-  assert.equal(j.status?.active, 0);
+  assert.equal(j.status?.active, undefined, 'no active pods (zero is omitted, as upstream)');
+  assert.equal(j.status?.failed, 2, 'the pods stopped at the deadline count as failed');
   assert.equal((await podsOf('slow')).length, 0, 'running pods were deleted');
   await eventually(async () => (await events('slow', 'DeadlineExceeded')).length === 1, 'a DeadlineExceeded event');
   assert.equal((await events('slow', 'SuccessfulDelete')).length, 2);
@@ -205,7 +206,8 @@ test('suspend: no pods while suspended; resume runs it; suspending a running job
   await eventually(async () => (await podsOf('paused')).length === 0, 'running pods deleted on suspend');
   const again = await getJob('paused');
   assert.equal(condition(again, 'Suspended')?.status, 'True');
-  assert.equal(again.status?.active, 0);
+  assert.equal(again.status?.active, undefined);
+  assert.equal(again.status?.failed, undefined, 'pods removed by suspend are not failures');
 
   await client.patch(JOBS, 'paused', { spec: { suspend: false } }, 'merge', { namespace: 'default' });
   const done = await finished('paused', 'Complete');
@@ -232,4 +234,23 @@ test('a job without completions finishes when a pod succeeds and the rest have s
   const j = await finished('queue', 'Complete');
   assert.equal(j.status?.succeeded, 3);
   assert.equal((await podsOf('queue')).length, 3);
+});
+
+test('a pod deleted by someone else counts as failed and is replaced', async () => {
+  const client = cluster.plane.client;
+  await client.create(JOBS, job('victim', { backoffLimit: 3 }));
+  const [pod] = await eventually(async () => {
+    const pods = (await podsOf('victim')).filter((p) => p.status?.phase === 'Running');
+    return pods.length === 1 ? pods : undefined;
+  }, 'a running pod');
+  await client.delete(PODS, pod!.metadata!.name!, { namespace: 'default' });
+  const j = await eventually(async () => {
+    const cur = await getJob('victim');
+    return cur.status?.failed === 1 && cur.status.active === 1 ? cur : undefined;
+  }, 'one failure counted and a replacement running');
+  assert.equal(condition(j, 'Failed'), undefined);
+  const pods = await podsOf('victim');
+  assert.equal(pods.length, 1);
+  assert.notEqual(pods[0]!.metadata!.uid, pod!.metadata!.uid);
+  await client.delete(JOBS, 'victim', { namespace: 'default', propagationPolicy: 'Background' });
 });

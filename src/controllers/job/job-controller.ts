@@ -79,6 +79,10 @@ export class JobController {
   private readonly backoff: PodFailureBackoffOptions;
   /** Pods whose deletion the expectations already counted (when their deletionTimestamp appeared). */
   private readonly deletionsSeen = new Set<string>();
+  /** Pods this controller deleted (so their disappearance is not a failure). */
+  private readonly deletedByUs = new Set<string>();
+  /** Unfinished pods that someone else removed since the last status write, per Job: they count as failed. */
+  private readonly lostPods = new Map<string, number>();
 
   constructor(private readonly options: JobControllerOptions) {
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ controller: 'job' });
@@ -96,7 +100,14 @@ export class JobController {
     this.pods.addHandlers({
       onAdd: (pod) => { const key = this.ownerKey(pod); if (key) this.expectations.observedAdd(key); },
       onUpdate: (_old, pod) => { if (pod.metadata?.deletionTimestamp) this.observeDeletion(pod); },
-      onDelete: (pod) => { this.observeDeletion(pod); this.deletionsSeen.delete(pod.metadata?.uid ?? ''); },
+      onDelete: (pod) => {
+        this.observeDeletion(pod);
+        const uid = pod.metadata?.uid ?? '';
+        this.deletionsSeen.delete(uid);
+        const key = this.ownerKey(pod);
+        const unfinished = pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+        if (!this.deletedByUs.delete(uid) && key && unfinished) this.lostPods.set(key, (this.lostPods.get(key) ?? 0) + 1);
+      },
     });
   }
 
@@ -134,7 +145,7 @@ export class JobController {
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
     const job = this.jobs.get(key);
-    if (!job) { this.expectations.forget(key); return; }
+    if (!job) { this.expectations.forget(key); this.lostPods.delete(key); return; }
     if (job.metadata?.deletionTimestamp) return;
     if (isFinished(job)) return this.expireAfterTtl(job);
 
@@ -161,7 +172,9 @@ export class JobController {
       }
     }
     const succeeded = Math.max(status.succeeded ?? 0, indexed ? succeededIndexes.size : groups.succeeded.length);
-    const failed = Math.max(status.failed ?? 0, groups.failed.length);
+    // Pods removed before they finished (evicted, deleted by hand) count as failed, as upstream.
+    const lost = this.lostPods.get(key) ?? 0;
+    let failed = Math.max(status.failed ?? 0, groups.failed.length) + lost;
     let active = groups.active.length;
     const requeue: number[] = [];
 
@@ -186,8 +199,11 @@ export class JobController {
     const failureTarget = findCondition(status, 'FailureTarget');
     const successMet = findCondition(status, 'SuccessCriteriaMet');
     if (failureTarget?.status === 'True' || successMet?.status === 'True') {
-      // Finishing: stop whatever still runs; the terminal condition waits until no pod is left running.
-      active -= await this.deletePods(job, key, groups.active);
+      // Finishing: stop whatever still runs; the terminal condition waits until no pod is left running. On a
+      // failure, pods stopped this way count as failed (upstream: every unfinished pod of a failed Job).
+      const stopped = await this.deletePods(job, key, groups.active);
+      active -= stopped;
+      if (failureTarget?.status === 'True') failed += stopped;
       if (active === 0 && groups.terminating.length === 0) {
         if (failureTarget?.status === 'True') {
           const reason = failureTarget.reason ?? REASONS.backoffLimitExceeded.reason;
@@ -220,10 +236,11 @@ export class JobController {
       }
     }
 
-    status.active = active;
+    // active, succeeded and failed are omitted when zero, as upstream serializes them.
+    setCount(status, 'active', active);
     status.ready = groups.active.filter(isPodReady).length;
-    status.succeeded = succeeded;
-    status.failed = failed;
+    setCount(status, 'succeeded', succeeded);
+    setCount(status, 'failed', failed);
     status.terminating = groups.terminating.length;
     status.uncountedTerminatedPods ??= {};
     if (indexed) status.completedIndexes = formatIndexes(succeededIndexes);
@@ -231,6 +248,10 @@ export class JobController {
 
     const written = await this.writeStatus(job, status);
     if (written === 'conflict') return { requeueAfterMs: 100 };
+    if (lost > 0) {
+      const left = (this.lostPods.get(key) ?? 0) - lost;
+      if (left > 0) this.lostPods.set(key, left); else this.lostPods.delete(key);
+    }
     for (const emit of events) void emit();
     if (written && isFinished(written)) return this.expireAfterTtl(written);
     const positive = requeue.filter((ms) => ms > 0);
@@ -367,12 +388,15 @@ export class JobController {
     if (pods.length === 0) return 0;
     this.expectations.expect(key, 0, pods.length);
     const results = await Promise.all(pods.map(async (pod) => {
+      const uid = pod.metadata?.uid ?? '';
+      this.deletedByUs.add(uid);
       try {
         await this.options.client.delete(PODS, pod.metadata!.name!, { namespace: pod.metadata!.namespace, preconditions: { uid: pod.metadata!.uid } });
         void this.recorder.normal(job, 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
         return 1;
       } catch (err) {
         this.expectations.lower(key, 0, 1);
+        this.deletedByUs.delete(uid);
         if (!isNotFound(err)) throw err;
         return 0;
       }
@@ -421,6 +445,11 @@ export class JobController {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
   }
+}
+
+function setCount(status: JobStatus, field: 'active' | 'succeeded' | 'failed', value: number): void {
+  if (value > 0) status[field] = value;
+  else delete status[field];
 }
 
 /** Which active pods go first when there are too many: unscheduled, then not ready, then newest. */
