@@ -21,6 +21,7 @@ let cluster: TestCluster;
 let agent: HollowAgent;
 let factory: InformerFactory;
 let controllers: Array<{ stop(): Promise<void> }> = [];
+let jobController: JobController;
 let podWatch: Informer<Pod>;
 /** Most pods of each job that were active at the same moment (seen through a watch). */
 const maxActive = new Map<string, number>();
@@ -35,8 +36,8 @@ before(async () => {
   factory = new InformerFactory(client);
   const scheduler = new Scheduler({ client, factory });
   const gc = new GarbageCollector({ client, factory });
-  const jobs = new JobController({ client, factory, podFailureBackoff: { baseMs: 200, maxMs: 2000 } });
-  controllers = [scheduler, gc, jobs];
+  jobController = new JobController({ client, factory, podFailureBackoff: { baseMs: 200, maxMs: 2000 } });
+  controllers = [scheduler, gc, jobController];
   await Promise.all(controllers.map((c) => (c as unknown as { start(): Promise<void> }).start()));
   podWatch = new Informer(client, PODS, { namespace: 'default' });
   podWatch.addHandlers({ onAdd: (pod) => { trackCreated(pod); trackActive(); }, onUpdate: () => trackActive(), onDelete: () => trackActive() });
@@ -253,4 +254,20 @@ test('a pod deleted by someone else counts as failed and is replaced', async () 
   assert.equal(pods.length, 1);
   assert.notEqual(pods[0]!.metadata!.uid, pod!.metadata!.uid);
   await client.delete(JOBS, 'victim', { namespace: 'default', propagationPolicy: 'Background' });
+});
+
+test('a restarted controller (fresh caches) picks up where the old one stopped without extra pods', async () => {
+  const client = cluster.plane.client;
+  await client.create(JOBS, job('resume', { completions: 4, parallelism: 2 }, { code: 0, runSeconds: 1 }));
+  await eventually(async () => (await podsOf('resume')).length === 2, 'the first two pods');
+  await jobController.stop();
+  const freshFactory = new InformerFactory(client);
+  jobController = new JobController({ client, factory: freshFactory, podFailureBackoff: { baseMs: 200, maxMs: 2000 } });
+  controllers.push({ stop: () => freshFactory.stop() });
+  controllers.push(jobController);
+  await jobController.start();
+  const j = await finished('resume', 'Complete');
+  assert.equal(j.status?.succeeded, 4);
+  assert.equal((await podsOf('resume')).length, 4, 'one pod per completion across the restart');
+  assert.equal(maxActive.get('resume'), 2);
 });
