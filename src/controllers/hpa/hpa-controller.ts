@@ -351,7 +351,6 @@ export class HorizontalPodAutoscalerController {
     sync.status.desiredReplicas ??= 0;
     if (metricStatuses) sync.status.currentMetrics = metricStatuses;
     else delete sync.status.currentMetrics;
-    sync.status.observedGeneration = sync.hpa.metadata?.generation;
   }
 
   /** Upstream's setCondition: lastTransitionTime moves only when the status flips. */
@@ -370,7 +369,9 @@ export class HorizontalPodAutoscalerController {
     try {
       await this.options.client.updateStatus(HORIZONTALPODAUTOSCALERS, { ...hpa, status });
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      if (!isConflict(err)) void this.recorder.warning(hpa, 'FailedUpdateStatus', (err as Error).message);
+      throw err;
     }
   }
 }

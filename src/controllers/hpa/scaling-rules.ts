@@ -213,6 +213,6 @@ export function recordScaleEvent(history: ScalingHistory, behavior: HorizontalPo
   const cutoff = now - longestPeriodSeconds(up ? behavior.scaleUp : behavior.scaleDown) * 1000;
   for (const e of events) if (e.at <= cutoff) e.outdated = true;
   const event: ScaleEvent = { change: Math.abs(next - previous), at: now, outdated: false };
-  const old = events.findIndex((e) => e.outdated);
+  const old = events.findLastIndex((e) => e.outdated);
   if (old >= 0) events[old] = event; else events.push(event);
 }
