@@ -183,3 +183,22 @@ test('behavior: stabilization windows for scale-up and scale-down (default 300 s
   const noWindow = normalizeDesiredReplicas(newHistory(6, NOW - 200_000), args(6, 2, { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } }));
   assert.equal(noWindow.desired, 2);
 });
+
+test('ContainerResource: usage and requests of one container only', () => {
+  const twoContainers: Pod = {
+    metadata: { name: 'a' },
+    spec: { containers: [
+      { name: 'app', image: 'x', resources: { requests: { cpu: '200m' } } },
+      { name: 'sidecar', image: 'y', resources: { requests: { cpu: '800m' } } },
+    ] },
+    status: { phase: 'Running', startTime: LONG_AGO, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: LONG_AGO }] },
+  };
+  const items = [{ metadata: { name: 'a' }, timestamp: new Date(NOW).toISOString(), window: '15s', containers: [{ name: 'app', usage: { cpu: '200m' } }, { name: 'sidecar', usage: { cpu: '0' } }] }];
+  const appOnly = resourceReplicas(1, 50, 'cpu', [twoContainers], resourceMetrics(items, 'cpu', 'app'), options, 'app');
+  assert.ok(appOnly.ok);
+  assert.equal(appOnly.utilization, 100, 'the app container uses all of its 200m request');
+  assert.equal(appOnly.replicas, 2);
+  const whole = resourceReplicas(1, 50, 'cpu', [twoContainers], resourceMetrics(items, 'cpu'), options);
+  assert.ok(whole.ok);
+  assert.equal(whole.utilization, 20, 'over the whole pod it is 200m of 1000m');
+});
