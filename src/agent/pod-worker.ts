@@ -75,6 +75,8 @@ interface Sandbox {
   podIP?: string;
   network: Promise<PodAttachment>;
   netnsPath: string;
+  /** Only for hostPID pods; otherwise each container has its own PID namespace. */
+  pid?: string;
   ipc: string;
   uts: string;
   etc: EtcFiles;
@@ -82,6 +84,14 @@ interface Sandbox {
   /** When configMap/secret/downwardAPI volume contents were last written. */
   volumesAt: number;
 }
+
+/**
+ * The host's namespaces, joined by hostNetwork / hostIPC / hostPID pods: the agent's own (PID 1's may be out of
+ * reach, e.g. in a VM sandbox, and the agent's are the node's by definition).
+ */
+const HOST_NS = {
+  network: `/proc/${process.pid}/ns/net`, ipc: `/proc/${process.pid}/ns/ipc`, uts: `/proc/${process.pid}/ns/uts`, pid: `/proc/${process.pid}/ns/pid`,
+};
 
 const TERMINATION_MESSAGE_MAX = 4096;
 const FALLBACK_LOG_LINES = 80;
@@ -334,11 +344,15 @@ export class PodWorkers {
     // Sandbox set-up is CPU-bound process spawning (ip, CNI plugins, iptables, unshare): bounded, so that a
     // burst of pods finishes one by one instead of all at the end.
     const release = await this.sandboxSlots.acquire();
-    const netnsReady = createNetns(this.d.network.netnsNameFor(uid));
-    const attached = netnsReady.then(() => this.d.network.setUp(uid, {
-      ...(portMappings.length ? { portMappings } : {}),
-      cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
-    }));
+    const hostNetwork = pod.spec?.hostNetwork === true;
+    // hostNetwork pods join the host's network namespace (PID 1's) and use the node's address; no CNI.
+    const netnsReady = hostNetwork ? Promise.resolve(HOST_NS.network) : createNetns(this.d.network.netnsNameFor(uid));
+    const attached: Promise<PodAttachment> = hostNetwork
+      ? Promise.resolve({ podId: uid, netnsName: '', netnsPath: HOST_NS.network, interfaceName: '', ip: this.d.hostIP, prefixLength: 32 })
+      : netnsReady.then(() => this.d.network.setUp(uid, {
+        ...(portMappings.length ? { portMappings } : {}),
+        cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
+      }));
     attached.catch(() => undefined); // awaited (and reported) by whoever needs the network
     const needsIP = JSON.stringify(pod.spec?.volumes ?? []).includes('status.podIP');
     const setup = Promise.all([
@@ -350,7 +364,11 @@ export class PodWorkers {
     void Promise.allSettled([attached, setup]).then(release);
     const [netnsPath, ns, etc, volumes] = await setup;
     const sandbox: Sandbox = {
-      netnsPath, ipc: ns.ipc, uts: ns.uts, etc, volumes, volumesAt: Date.now(),
+      netnsPath,
+      ipc: pod.spec?.hostIPC ? HOST_NS.ipc : ns.ipc,
+      uts: hostNetwork ? HOST_NS.uts : ns.uts,
+      ...(pod.spec?.hostPID ? { pid: HOST_NS.pid } : {}),
+      etc, volumes, volumesAt: Date.now(),
       network: attached.then(async (a) => {
         sandbox.podIP = a.ip;
         // Same inode (O_TRUNC), so containers created before the IP was known see the final file.
@@ -432,7 +450,7 @@ export class PodWorkers {
       const config = await buildContainerConfig({
         pod, container: spec, image: info.config, args, env, rootfs: rootfs.path, volumes: sandbox.volumes, etc: sandbox.etc,
         terminationLog,
-        namespaces: { network: sandbox.netnsPath, ipc: sandbox.ipc, uts: sandbox.uts },
+        namespaces: { network: sandbox.netnsPath, ipc: sandbox.ipc, uts: sandbox.uts, ...(sandbox.pid ? { pid: sandbox.pid } : {}) },
         cgroupsPath: `${this.podCgroup(uid)}/${spec.name}_${attempt}`,
         labels: {
           [LABEL_POD_UID]: uid, [LABEL_POD_NAMESPACE]: ns, [LABEL_POD_NAME]: pod.metadata!.name!,

@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { KUBECTL, run } from '../e2e/harness.js';
 import { LEASES, NODES } from '../../src/client/resources.js';
@@ -111,4 +112,20 @@ test('kubectl apply runs a pod; get -o wide shows it Running with its IP and nod
   const deleted = await kubectl(['delete', 'pod', 'kubectl-web', '--timeout=30s']);
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.equal(await fx.getPod('kubectl-web'), undefined);
+});
+
+test('a hostNetwork pod shares the node network namespace and reports the node IP', async () => {
+  await fx.createPod({
+    metadata: { name: 'hostnet' },
+    spec: { hostNetwork: true, restartPolicy: 'Never', containers: [{ name: 'c', image: fx.images.busybox, command: ['sh', '-c', 'ip -o link show'] }] },
+  });
+  const pod = await fx.waitPod('hostnet', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 30_000, 'hostnet to finish');
+  assert.equal(pod.status?.phase, 'Succeeded', JSON.stringify(pod.status));
+  assert.equal(pod.status?.podIP, pod.status?.hostIP);
+  const log = readFileSync(`${fx.agent.paths.podLogDir('default', 'hostnet', pod.metadata!.uid!)}/c/0.log`, 'utf8');
+  // The interface that carries the node IP is visible inside the container.
+  const uplink = Object.entries(networkInterfaces()).find(([, addrs]) => addrs?.some((a) => a.address === pod.status?.hostIP))?.[0];
+  assert.ok(uplink, 'an interface with the node IP');
+  assert.ok(log.includes(`: ${uplink}:`) || log.includes(`: ${uplink}@`), log);
+  await fx.deletePod('hostnet');
 });
