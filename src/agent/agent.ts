@@ -100,6 +100,7 @@ export class NodeAgent {
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private housekeeping?: Promise<void>;
+  private relistError: string | undefined;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.nodeName = options.nodeName;
@@ -251,11 +252,24 @@ export class NodeAgent {
   private async reportStatus(): Promise<void> {
     const node: Node | undefined = await this.options.client.get(NODES, this.nodeName).catch(() => undefined);
     if (node?.metadata?.uid) this.nodeUid = node.metadata.uid;
-    await this.reporter!.report(node);
+    await this.reporter!.report(node, this.health());
+  }
+
+  /** Ready unless the runtime could not be listed lately (kubelet's "container runtime is down"). */
+  private health(): { ready: boolean; message: string } {
+    if (!this.relistError) return { ready: true, message: '' };
+    return { ready: false, message: `container runtime is down: ${this.relistError}` };
   }
 
   private async relist(): Promise<void> {
-    const changed = await this.cache.refresh();
+    let changed: Set<string>;
+    try {
+      changed = await this.cache.refresh();
+      this.relistError = undefined;
+    } catch (err) {
+      this.relistError = (err as Error).message;
+      throw err;
+    }
     for (const uid of changed) {
       const key = this.workers.keyOfUid(uid) ?? this.keyFromContainers(uid);
       if (key) this.controller?.enqueue(key);

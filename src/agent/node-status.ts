@@ -66,9 +66,9 @@ export class NodeStatusReporter {
   ) {}
 
   /** Patches node status when a condition or the image list changed, or when the last report is old. */
-  async report(current: Node | undefined, now = new Date()): Promise<void> {
+  async report(current: Node | undefined, health: { ready: boolean; message: string } = { ready: true, message: '' }, now = new Date()): Promise<void> {
     const pressure = await readPressure(this.root);
-    const fresh = readyConditions(now, pressure);
+    const fresh = readyConditions(now, pressure, health.ready, health.message);
     const { conditions, changed } = mergeConditions(current?.status?.conditions, fresh);
     const images = await nodeImages(this.images);
     const imagesChanged = !jsonEqual(images, this.lastImages);
