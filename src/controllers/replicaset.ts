@@ -1,8 +1,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
-import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { pino, type Logger } from 'pino';
-import { fromLabelSelector, matches, type LabelRequirement } from '../api/selectors/label-selector.js';
+import { fromLabelSelector, type LabelRequirement } from '../api/selectors/label-selector.js';
 import { isConflict, isNotFound, type ApiClient } from '../client/api-client.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { InformerFactory } from '../client/informer-factory.js';
@@ -10,7 +9,8 @@ import type { Informer } from '../client/informer.js';
 import { PODS, REPLICASETS } from '../client/resources.js';
 import { Expectations } from './expectations.js';
 import { Controller, type ReconcileResult } from './framework/controller.js';
-import { controllerRef, isControlledBy, newControllerRef } from './owner-references.js';
+import { claimDependents, ownerKeysOf } from './owner-claims.js';
+import { controllerRef, newControllerRef } from './owner-references.js';
 import { isPodActive, isPodAvailable, isPodReady, readySince, restartCount } from './pod-conditions.js';
 
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -91,13 +91,7 @@ export class ReplicaSetController {
 
   /** The ReplicaSet that controls the pod, or (for an orphan) every ReplicaSet whose selector matches it. */
   private ownersOf(pod: Pod): string[] {
-    const owner = this.ownerKey(pod);
-    if (owner) return [owner];
-    if (controllerRef(pod)) return [];
-    const ns = pod.metadata?.namespace ?? '';
-    return this.replicaSets.byIndex('namespace', ns)
-      .filter((rs) => matches(fromLabelSelector(rs.spec?.selector), pod.metadata?.labels))
-      .map((rs) => `${ns}/${rs.metadata?.name}`);
+    return ownerKeysOf(pod, 'ReplicaSet', () => this.replicaSets.byIndex('namespace', pod.metadata?.namespace ?? ''));
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -110,7 +104,10 @@ export class ReplicaSetController {
     } catch {
       return; // the API server rejects invalid selectors; nothing to do
     }
-    const owned = await this.claimPods(rs, selector);
+    const owned = await claimDependents({
+      client: this.options.client, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector,
+      ref: PODS, candidates: this.pods.byIndex('namespace', ns),
+    });
     const active = owned.filter(isPodActive);
     const desired = rs.spec?.replicas ?? 1;
 
@@ -120,35 +117,6 @@ export class ReplicaSetController {
       else if (diff > 0) await this.deletePods(rs, key, active, Math.min(diff, BURST_REPLICAS));
     }
     return this.updateStatus(rs, owned);
-  }
-
-  /** Adopts matching orphans and releases owned pods that no longer match (the API's ownerReferences). */
-  private async claimPods(rs: ReplicaSet, selector: LabelRequirement[] | null): Promise<Pod[]> {
-    const owned: Pod[] = [];
-    for (const pod of this.pods.byIndex('namespace', rs.metadata!.namespace!)) {
-      const matchesSelector = matches(selector, pod.metadata?.labels);
-      if (isControlledBy(pod, rs)) {
-        if (matchesSelector || pod.metadata?.deletionTimestamp) { owned.push(pod); continue; }
-        await this.patchOwner(pod, (refs) => refs.filter((r) => r.uid !== rs.metadata?.uid));
-        continue;
-      }
-      if (controllerRef(pod) || !matchesSelector || pod.metadata?.deletionTimestamp || rs.metadata?.deletionTimestamp) continue;
-      const adopted = await this.patchOwner(pod, (refs) => [...refs, newControllerRef(rs, 'apps/v1', 'ReplicaSet')]);
-      if (adopted) owned.push(adopted);
-    }
-    return owned;
-  }
-
-  private async patchOwner(pod: Pod, change: (refs: OwnerReference[]) => OwnerReference[]): Promise<Pod | undefined> {
-    const refs = change(pod.metadata?.ownerReferences ?? []);
-    try {
-      return await this.options.client.patch(PODS, pod.metadata!.name!, {
-        metadata: { ownerReferences: refs, resourceVersion: pod.metadata?.resourceVersion },
-      }, 'merge', { namespace: pod.metadata!.namespace });
-    } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return undefined;
-      throw err;
-    }
   }
 
   private async createPods(rs: ReplicaSet, key: string, count: number): Promise<void> {
@@ -163,6 +131,7 @@ export class ReplicaSetController {
       if (failures.length > 0) {
         this.expectations.lower(key, failures.length + (count - created), 0);
         const message = (failures[0]!.reason as Error).message;
+        this.logger.warn({ replicaset: key, err: message }, 'could not create pods');
         void this.recorder.warning(rs, 'FailedCreate', `Error creating: ${message}`);
         throw failures[0]!.reason;
       }

@@ -1,13 +1,14 @@
 import type { Deployment, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { pino, type Logger } from 'pino';
-import { fromLabelSelector, matches } from '../../api/selectors/label-selector.js';
+import { fromLabelSelector } from '../../api/selectors/label-selector.js';
 import { isAlreadyExists, isConflict, isNotFound, type ApiClient } from '../../client/api-client.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import type { Informer } from '../../client/informer.js';
 import { DEPLOYMENTS, PODS, REPLICASETS } from '../../client/resources.js';
 import { Controller, type ReconcileResult } from '../framework/controller.js';
+import { claimDependents, ownerKeysOf } from '../owner-claims.js';
 import { controllerRef, isControlledBy, newControllerRef } from '../owner-references.js';
 import { isPodTerminal } from '../pod-conditions.js';
 import { getCondition, setCondition } from './conditions.js';
@@ -81,18 +82,16 @@ export class DeploymentController {
   }
 
   private ownersOf(rs: ReplicaSet): string[] {
-    const ref = controllerRef(rs);
-    const ns = rs.metadata?.namespace ?? '';
-    if (ref) return ref.kind === 'Deployment' ? [`${ns}/${ref.name}`] : [];
-    return this.deployments.byIndex('namespace', ns)
-      .filter((d) => matches(fromLabelSelector(d.spec?.selector), rs.metadata?.labels))
-      .map((d) => `${ns}/${d.metadata?.name}`);
+    return ownerKeysOf(rs, 'Deployment', () => this.deployments.byIndex('namespace', rs.metadata?.namespace ?? ''));
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
     const d = this.deployments.get(key);
     if (!d || d.metadata?.deletionTimestamp) return;
-    const all = await this.claimReplicaSets(d);
+    const all = await claimDependents({
+      client: this.options.client, owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment',
+      selector: fromLabelSelector(d.spec?.selector), ref: REPLICASETS, candidates: this.replicaSets.byIndex('namespace', d.metadata!.namespace!),
+    });
     const newRS = all.find((rs) => templatesEqual(rs.spec?.template, d.spec?.template));
     const old = all.filter((rs) => rs !== newRS).sort(oldestFirst);
 
@@ -100,24 +99,6 @@ export class DeploymentController {
 
     if (d.spec?.strategy?.type === 'Recreate') return this.rolloutRecreate(d, newRS, old);
     return this.rolloutRolling(d, newRS, old);
-  }
-
-  /** Adopts orphan ReplicaSets matching the selector and releases owned ones that no longer match. */
-  private async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
-    const selector = fromLabelSelector(d.spec?.selector);
-    const owned: ReplicaSet[] = [];
-    for (const rs of this.replicaSets.byIndex('namespace', d.metadata!.namespace!)) {
-      const matching = matches(selector, rs.metadata?.labels);
-      if (isControlledBy(rs, d)) {
-        if (matching) owned.push(rs);
-        else await this.patchReplicaSet(rs, { metadata: { ownerReferences: (rs.metadata?.ownerReferences ?? []).filter((r) => r.uid !== d.metadata?.uid) } });
-        continue;
-      }
-      if (controllerRef(rs) || !matching || rs.metadata?.deletionTimestamp) continue;
-      const adopted = await this.patchReplicaSet(rs, { metadata: { ownerReferences: [...(rs.metadata?.ownerReferences ?? []), newControllerRef(d, 'apps/v1', 'Deployment')] } });
-      if (adopted) owned.push(adopted);
-    }
-    return owned;
   }
 
   private async patchReplicaSet(rs: ReplicaSet, patch: object): Promise<ReplicaSet | undefined> {

@@ -1,8 +1,7 @@
 import type { Job, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { pino, type Logger } from 'pino';
-import { fromLabelSelector, matches, type LabelRequirement } from '../../api/selectors/label-selector.js';
+import { fromLabelSelector, type LabelRequirement } from '../../api/selectors/label-selector.js';
 import { isConflict, isNotFound, type ApiClient } from '../../client/api-client.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { InformerFactory } from '../../client/informer-factory.js';
@@ -10,7 +9,8 @@ import type { Informer } from '../../client/informer.js';
 import { JOBS, PODS } from '../../client/resources.js';
 import { Expectations } from '../expectations.js';
 import { Controller, type ReconcileResult } from '../framework/controller.js';
-import { controllerRef, isControlledBy, newControllerRef } from '../owner-references.js';
+import { claimDependents, ownerKeysOf } from '../owner-claims.js';
+import { controllerRef, newControllerRef } from '../owner-references.js';
 import { isPodReady } from '../pod-conditions.js';
 import { DEFAULT_POD_FAILURE_BACKOFF, remainingBackoffMs, type PodFailureBackoffOptions } from './backoff.js';
 import { COMPLETION_INDEX, completionIndexOf, formatIndexes } from './completion-index.js';
@@ -134,13 +134,7 @@ export class JobController {
   }
 
   private jobsFor(pod: Pod): string[] {
-    const owner = this.ownerKey(pod);
-    if (owner) return [owner];
-    if (controllerRef(pod)) return [];
-    const ns = pod.metadata?.namespace ?? '';
-    return this.jobs.byIndex('namespace', ns)
-      .filter((job) => { try { return matches(fromLabelSelector(job.spec?.selector), pod.metadata?.labels); } catch { return false; } })
-      .map((job) => `${ns}/${job.metadata?.name}`);
+    return ownerKeysOf(pod, 'Job', () => this.jobs.byIndex('namespace', pod.metadata?.namespace ?? ''));
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -155,7 +149,10 @@ export class JobController {
     } catch {
       return; // the API server rejects invalid selectors
     }
-    const pods = await this.claimPods(job, selector);
+    const pods = await claimDependents({
+      client: this.options.client, owner: job, ownerApiVersion: 'batch/v1', ownerKind: 'Job', selector,
+      ref: PODS, candidates: this.pods.byIndex('namespace', job.metadata!.namespace!),
+    });
     const groups = groupPods(pods);
     const now = Date.now();
     const nowText = timestamp(now);
@@ -304,34 +301,6 @@ export class JobController {
     if (wait > 0) return { created: 0, deleted, retryAfterMs: wait };
     const created = await this.createPods(job, key, toCreate.slice(0, MAX_PODS_PER_SYNC));
     return { created, deleted };
-  }
-
-  /** Adopts matching orphans and releases owned pods that no longer match. */
-  private async claimPods(job: Job, selector: LabelRequirement[] | null): Promise<Pod[]> {
-    const owned: Pod[] = [];
-    for (const pod of this.pods.byIndex('namespace', job.metadata!.namespace!)) {
-      const matching = matches(selector, pod.metadata?.labels);
-      if (isControlledBy(pod, job)) {
-        if (matching || pod.metadata?.deletionTimestamp) { owned.push(pod); continue; }
-        await this.patchOwner(pod, (refs) => refs.filter((r) => r.uid !== job.metadata?.uid));
-        continue;
-      }
-      if (controllerRef(pod) || !matching || pod.metadata?.deletionTimestamp) continue;
-      const adopted = await this.patchOwner(pod, (refs) => [...refs, newControllerRef(job, 'batch/v1', 'Job')]);
-      if (adopted) owned.push(adopted);
-    }
-    return owned;
-  }
-
-  private async patchOwner(pod: Pod, change: (refs: OwnerReference[]) => OwnerReference[]): Promise<Pod | undefined> {
-    try {
-      return await this.options.client.patch(PODS, pod.metadata!.name!, {
-        metadata: { ownerReferences: change(pod.metadata?.ownerReferences ?? []), resourceVersion: pod.metadata?.resourceVersion },
-      }, 'merge', { namespace: pod.metadata!.namespace });
-    } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return undefined;
-      throw err;
-    }
   }
 
   /** Creates pods in slow-start batches (1, 2, 4 …) so a template the API rejects fails once. Returns how many were made. */
