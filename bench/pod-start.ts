@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const images = await buildTestImages(registry.host);
   const nodeName = `bench${Math.random().toString(36).slice(2, 6)}`;
   const agentClient = ApiClient.fromKubeconfig(plane.kubeconfigPath);
-  const agent = new NodeAgent({ client: agentClient, nodeName, root: join(dir, 'node'), logger, orphanGraceSeconds: 1, ...(process.env.START_CONCURRENCY ? { startConcurrency: Number(process.env.START_CONCURRENCY) } : {}) });
+  const agent = new NodeAgent({ client: agentClient, nodeName, root: join(dir, 'node'), logger, orphanGraceSeconds: 1, agentPort: 0, ...(process.env.START_CONCURRENCY ? { startConcurrency: Number(process.env.START_CONCURRENCY) } : {}) });
   await agent.start();
 
   const runningAt = new Map<string, bigint>();

@@ -27,6 +27,7 @@ import { ensurePodCidr } from './pod-cidr.js';
 import { PodPaths } from './pod-paths.js';
 import { PodWorkers } from './pod-worker.js';
 import { registerNode } from './register-node.js';
+import { DEFAULT_AGENT_PORT, startAgentServer, type AgentServer } from './server/agent-server.js';
 import { checkPrerequisites, prerequisiteReport } from './prerequisites.js';
 import { probeLabel, ProbeManager } from './probe-manager.js';
 
@@ -50,8 +51,10 @@ export interface NodeAgentOptions {
   labels?: Record<string, string>;
   maxPods?: number;
   pidsLimit?: number;
-  /** Port of the agent's TLS endpoint (logs/exec/metrics), published in node.status.daemonEndpoints. */
+  /** Port of the agent's HTTPS endpoint (logs/exec/port-forward/stats); default 10250, 0 picks a free one. */
   agentPort?: number;
+  /** Serve that endpoint (default true). */
+  serveEndpoint?: boolean;
   crashBackoff?: Partial<BackoffOptions>;
   pullBackoff?: Partial<BackoffOptions>;
   leaseIntervalMs?: number;
@@ -101,6 +104,7 @@ export class NodeAgent {
   private stopped = false;
   private housekeeping?: Promise<void>;
   private relistError: string | undefined;
+  private endpoint?: AgentServer;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.nodeName = options.nodeName;
@@ -130,6 +134,15 @@ export class NodeAgent {
     const runcVersion = await execFileP(o.runcPath ?? 'runc', ['--version']).then((r) => /runc version (\S+)/.exec(r.stdout)?.[1] ?? 'unknown', () => 'unknown');
     const facts = readMachineFacts(o.root, `runc://${runcVersion}`);
     this.hostIP = detectHostIP(o.nodeIP);
+    // The endpoint for logs, exec, port-forward and stats (API server only): up before registration, so the
+    // Node carries its real port.
+    if (o.serveEndpoint ?? true) {
+      if (!o.client.config.caData) throw new Error('the agent kubeconfig has no certificate-authority-data: the agent endpoint needs the cluster CA');
+      this.endpoint = await startAgentServer({
+        nodeName: this.nodeName, runtime: this.runtime, clientCa: o.client.config.caData,
+        host: '0.0.0.0', port: o.agentPort ?? DEFAULT_AGENT_PORT, logger: this.logger,
+      });
+    }
     const kib = (bytes: number): string => `${Math.floor(bytes / 1024)}Ki`;
     const desired = buildNode({
       name: this.nodeName,
@@ -140,7 +153,7 @@ export class NodeAgent {
       internalIP: this.hostIP,
       hostname: this.nodeName,
       nodeInfo: facts.nodeInfo,
-      agentPort: o.agentPort ?? 0,
+      agentPort: this.endpoint?.port ?? 0,
       ...(o.labels ? { labels: o.labels } : {}),
     });
     const node = await registerNode(o.client, desired);
@@ -217,6 +230,7 @@ export class NodeAgent {
     await this.controller?.stop();
     await this.informer?.stop();
     await this.housekeeping;
+    await this.endpoint?.close();
   }
 
   /** Tests and node decommissioning: removes every pod trace, the bridge and the node's cgroups. */

@@ -17,6 +17,8 @@ export interface AgentFlags {
   resolvConf: string;
   insecureRegistry: string[];
   maxPods: number;
+  agentPort: number;
+  heartbeatInterval?: number;
   hollow?: boolean;
   count?: number;
   logLevel: LogLevel;
@@ -25,6 +27,18 @@ export interface AgentFlags {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
 }
 
@@ -51,6 +65,8 @@ export function agentCommand(): Command {
     .option('--resolv-conf <file>', 'resolver file for dnsPolicy Default pods', '/etc/resolv.conf')
     .option('--insecure-registry <host>', 'registry reachable over plain HTTP (repeatable; loopback ones always are)', collect, [])
     .option('--max-pods <n>', 'pods this node accepts', positiveInt, 110)
+    .option('--agent-port <port>', 'HTTPS port of the agent endpoint for logs/exec/port-forward/stats (0 picks a free one)', port, 10250)
+    .option('--heartbeat-interval <seconds>', "how often the node renews its Lease (default 10); keep it well below the control plane's --node-monitor-grace-period", positiveSeconds)
     .option('--hollow', 'fake nodes without runc (kubemark-style), for control-plane tests')
     .option('--count <n>', 'with --hollow: register N nodes named <node-name>-0 … <node-name>-(N-1)', positiveInt)
     .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr as JSON)').choices(LOG_LEVELS).default('info'))
@@ -76,6 +92,7 @@ export function agentCommand(): Command {
         hostResolvConf: flags.resolvConf,
         insecureRegistries: flags.insecureRegistry,
         maxPods: flags.maxPods,
+        ...(flags.heartbeatInterval ? { leaseIntervalMs: flags.heartbeatInterval * 1000 } : {}),
       });
       try {
         await agent.start();

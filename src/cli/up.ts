@@ -24,7 +24,8 @@ export function upCommand(): Command {
       // Node agent for this machine, as an API client through the kubeconfig like a separate process would be.
       const agentClient = ApiClient.fromKubeconfig(plane.kubeconfigPath, { userAgent: 'stratus-agent' });
       const nodeName = hostname().toLowerCase();
-      const agent = new NodeAgent({ client: agentClient, nodeName, root: join(flags.dataDir, 'agent', nodeName), logger });
+      // Port 0: the API server finds the endpoint through the Node's daemonEndpoints, so any free port does.
+      const agent = new NodeAgent({ client: agentClient, nodeName, root: join(flags.dataDir, 'agent', nodeName), logger, agentPort: 0 });
       try {
         await agent.start();
         stops.push(async () => { await agent.stop(); agentClient.close(); });

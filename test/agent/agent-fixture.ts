@@ -67,6 +67,7 @@ export async function startAgentFixture(extra: Partial<NodeAgentOptions> = {}): 
     relistIntervalMs: 500,
     housekeepingIntervalMs: 5000,
     resyncMs: 2000,
+    agentPort: 0,
     ...extra,
   };
   let agent = new NodeAgent(agentOptions);

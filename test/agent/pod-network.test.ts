@@ -86,7 +86,7 @@ test('an HTTP pod runs with a pod IP and another pod reaches it by IP', async ()
   }, 30_000, 'node.status.images to list httpd:1');
 });
 
-test('kubectl apply runs a pod; get -o wide shows it Running with its IP and node; describe shows kubelet events', async () => {
+test('kubectl apply runs a pod; get -o wide, describe, exec and logs work against the node', async () => {
   const manifest = join(fx.dir, 'kubectl-pod.yaml');
   writeFileSync(manifest, [
     'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: kubectl-web', 'spec:', `  nodeName: ${fx.nodeName}`,
@@ -109,6 +109,13 @@ test('kubectl apply runs a pod; get -o wide shows it Running with its IP and nod
     return /Started\s+\S+\s+kubelet\s+Started container web/.test(d.stdout) ? d.stdout : undefined;
   }, 15_000, 'describe to show the Started event');
   assert.match(describe, /Created container web/);
+  // Through the API server to this agent's endpoint.
+  const exec = await kubectl(['exec', 'kubectl-web', '--', 'cat', '/etc/hostname']);
+  assert.equal(exec.code, 0, exec.stderr);
+  assert.equal(exec.stdout, 'kubectl-web\n');
+  const logs = await kubectl(['logs', 'client']);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, /^stratus httpd v1\nclient\ndefault\n$/);
   const deleted = await kubectl(['delete', 'pod', 'kubectl-web', '--timeout=30s']);
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.equal(await fx.getPod('kubectl-web'), undefined);

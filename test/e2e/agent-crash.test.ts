@@ -30,7 +30,7 @@ let agent: ChildProcess | undefined;
 let agentLogs = '';
 
 function startAgent(): ChildProcess {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/stratus.js'), 'agent', '--kubeconfig', plane.kubeconfigPath, '--node-name', nodeName, '--root', root, '--log-level', 'info'], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/stratus.js'), 'agent', '--kubeconfig', plane.kubeconfigPath, '--node-name', nodeName, '--root', root, '--agent-port', '0', '--log-level', 'info'], {
     cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { agentLogs = (agentLogs + d).slice(-100_000); });
