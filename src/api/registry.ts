@@ -8,6 +8,7 @@ import { deploymentKind } from './kinds/deployment.js';
 import { endpointsKind } from './kinds/endpoints.js';
 import { coreEventKind, eventV1Kind } from './kinds/event.js';
 import { hpaKind } from './kinds/hpa.js';
+import { hpaV1Kind } from './kinds/hpa-v1.js';
 import { jobKind } from './kinds/job.js';
 import { leaseKind } from './kinds/lease.js';
 import { namespaceKind } from './kinds/namespace.js';
@@ -22,7 +23,7 @@ import { serviceAccountKind } from './kinds/serviceaccount.js';
 export const kinds: readonly ResourceKind[] = [
   configMapKind, endpointsKind, coreEventKind, namespaceKind, nodeKind, podKind, secretKind, serviceAccountKind, serviceKind,
   deploymentKind, replicaSetKind,
-  hpaKind,
+  hpaKind, hpaV1Kind,
   jobKind,
   leaseKind,
   eventV1Kind,

@@ -44,4 +44,17 @@ export interface ResourceKind {
   table: { columns: TableColumn[]; cells(obj: KubeObject, now: Date): unknown[] };
   /** Field selectors supported beyond metadata.name / metadata.namespace. */
   fieldSelectors: Record<string, (obj: KubeObject) => string | undefined>;
+  /**
+   * Set when this kind is another version of a kind stored elsewhere (autoscaling/v1 HorizontalPodAutoscaler is
+   * stored as autoscaling/v2): objects live under the storage kind's keys and are converted on every read and write.
+   */
+  storage?: StorageConversion;
+}
+
+/** How a served version converts to and from its storage version. Both functions return new objects. */
+export interface StorageConversion {
+  /** The kind whose version is stored; its defaults, validation and admission apply to every write. */
+  kind: ResourceKind;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
 }

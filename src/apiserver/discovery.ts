@@ -45,7 +45,21 @@ export interface GroupVersion {
   kinds: ResourceKind[];
 }
 
-/** Group versions in a stable order: core first, then groups by name. */
+const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
+/**
+ * Kubernetes' version priority (newest first): GA before beta before alpha, higher numbers first; other names
+ * last, alphabetically. The first version of a group is its preferred version.
+ */
+export function compareVersionPriority(a: string, b: string): number {
+  const ma = KUBE_VERSION.exec(a);
+  const mb = KUBE_VERSION.exec(b);
+  if (!ma || !mb) return ma ? -1 : mb ? 1 : a.localeCompare(b);
+  const stage = (m: RegExpExecArray): number => (m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0);
+  return stage(mb) - stage(ma) || Number(mb[1]) - Number(ma[1]) || Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}
+
+/** Group versions in a stable order: core first, then groups by name, each group's versions by priority. */
 export function groupVersions(kinds: readonly ResourceKind[]): GroupVersion[] {
   const map = new Map<string, GroupVersion>();
   for (const k of kinds) {
@@ -54,7 +68,7 @@ export function groupVersions(kinds: readonly ResourceKind[]): GroupVersion[] {
     if (!gv) map.set(id, (gv = { group: k.group, version: k.version, kinds: [] }));
     gv.kinds.push(k);
   }
-  return [...map.values()].sort((a, b) => (a.group === b.group ? a.version.localeCompare(b.version) : a.group.localeCompare(b.group)));
+  return [...map.values()].sort((a, b) => (a.group === b.group ? compareVersionPriority(a.version, b.version) : a.group.localeCompare(b.group)));
 }
 
 export function apiVersions(serverAddress: string): Record<string, unknown> {

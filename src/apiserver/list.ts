@@ -8,7 +8,7 @@ import type { KubeObject } from '../api/object.js';
 import type { ResourceKind } from '../api/types.js';
 import { StoreError } from '../store/store.js';
 import type { ServerContext } from './context.js';
-import { collectionPrefix, decodeObject, objectKey } from './object-codec.js';
+import { collectionPrefix, decodeObject, objectKey, servedObject } from './object-codec.js';
 import { selectedName, type Selection } from './selection.js';
 
 export interface ListRequest {
@@ -55,6 +55,7 @@ export function parseResourceVersion(value: string | undefined, what = 'resource
   return Number(value);
 }
 
+/** Selectors match the stored object; the items come back in `kind`'s version. */
 export async function listObjects(ctx: ServerContext, kind: ResourceKind, request: ListRequest): Promise<ListResult> {
   const prefix = collectionPrefix(kind, request.namespace);
   const { selection } = request;
@@ -96,7 +97,7 @@ export async function listObjects(ctx: ServerContext, kind: ResourceKind, reques
       for (const kv of listed.items) {
         if (kv.key !== key) continue;
         const obj = decodeObject(kv);
-        if (selection.matches(obj)) items.push(obj);
+        if (selection.matches(obj)) items.push(servedObject(kind, obj));
       }
       return { items, revision: listed.revision };
     }
@@ -122,7 +123,7 @@ async function scanAll(ctx: ServerContext, kind: ResourceKind, prefix: string, r
       const kv = page.items[i]!;
       const obj = decodeObject(kv);
       if (!selection.matches(obj)) continue;
-      items.push(obj);
+      items.push(servedObject(kind, obj));
       if (limit && items.length === limit) {
         const more = i < page.items.length - 1 || page.more;
         return more ? { items, revision, continueToken: encodeContinue(revision, kv.key) } : { items, revision };

@@ -32,6 +32,11 @@ export function decodeObject(kv: KeyValue): KubeObject {
   return obj;
 }
 
+/** A stored object as `kind` serves it (converted when `kind` is another version of the stored kind). */
+export function servedObject(kind: ResourceKind, stored: KubeObject): KubeObject {
+  return kind.storage ? kind.storage.fromStorage(stored) : stored;
+}
+
 export function encodeObject(obj: KubeObject): string {
   const meta = metaOf(obj);
   const rv = meta.resourceVersion;

@@ -10,7 +10,7 @@ import type { ResourceKind } from '../api/types.js';
 import { StoreError, type KeyValue } from '../store/store.js';
 import type { ServerContext } from './context.js';
 import { checkSchema, trackManagedFields, type FieldValidation } from './deps.js';
-import { decodeObject, encodeObject, jsonEqual, metaOf, objectKey, specChanged } from './object-codec.js';
+import { decodeObject, encodeObject, jsonEqual, metaOf, objectKey, servedObject, specChanged } from './object-codec.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -87,15 +87,22 @@ function hasPendingFinalizers(kind: ResourceKind, obj: KubeObject): boolean {
 export class ResourceStorage {
   constructor(private readonly ctx: ServerContext) {}
 
+  // Every verb takes the kind in the version the client asked for. A kind with `storage` (another served
+  // version) is checked against its own schema, converted, and written as its storage kind; results convert back.
+
   async get(kind: ResourceKind, namespace: string | undefined, name: string): Promise<{ kv: KeyValue; object: KubeObject }> {
     const kv = await this.ctx.store.get(objectKey(kind, namespace, name));
     if (!kv) throw errors.notFound(kind.group, kind.plural, name);
-    return { kv, object: decodeObject(kv) };
+    return { kv, object: servedObject(kind, decodeObject(kv)) };
   }
 
   async create(kind: ResourceKind, namespace: string | undefined, body: Record<string, unknown>, options: WriteOptions): Promise<WriteResult> {
     const obj = this.checkTypeAndNamespace(kind, namespace, body);
     const { object, warnings } = this.schemaCheck(kind, obj, options.fieldValidation);
+    if (kind.storage) {
+      const stored = await this.create(kind.storage.kind, namespace, kind.storage.toStorage(object), options);
+      return { object: kind.storage.fromStorage(stored.object), warnings: [...warnings, ...stored.warnings] };
+    }
     let meta = metaOf(object);
     if (meta.resourceVersion) throw errors.badRequest('resourceVersion should not be set on objects to be created');
     const generated = !meta.name && !!meta.generateName;
@@ -155,6 +162,19 @@ export class ResourceStorage {
    * resourceVersion differs from the current one (a stale PUT or patch) is 409 Conflict.
    */
   async guaranteedUpdate(kind: ResourceKind, namespace: string | undefined, name: string, mutate: Mutation, options: WriteOptions & { subresource?: WriteSubresource }): Promise<WriteResult> {
+    const conversion = kind.storage;
+    if (conversion) {
+      let warnings: string[] = [];
+      const stored = await this.guaranteedUpdate(conversion.kind, namespace, name, async (current) => {
+        const candidate = await mutate(conversion.fromStorage(current));
+        if (!isObject(candidate) || !isObject(candidate.metadata)) throw errors.badRequest('the result is not an object with metadata');
+        this.checkIdentity(kind, namespace, name, candidate);
+        const checked = this.schemaCheck(kind, { ...candidate, apiVersion: apiVersionOf(kind), kind: kind.kind }, options.fieldValidation);
+        warnings = checked.warnings;
+        return conversion.toStorage(checked.object);
+      }, options);
+      return { object: conversion.fromStorage(stored.object), warnings: [...warnings, ...stored.warnings] };
+    }
     const key = objectKey(kind, namespace, name);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const kv = await this.ctx.store.get(key);
@@ -205,6 +225,10 @@ export class ResourceStorage {
   }
 
   async delete(kind: ResourceKind, namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult> {
+    if (kind.storage) {
+      const result = await this.delete(kind.storage.kind, namespace, name, options);
+      return { ...result, object: kind.storage.fromStorage(result.object) };
+    }
     const key = objectKey(kind, namespace, name);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const kv = await this.ctx.store.get(key);

@@ -43,6 +43,24 @@ function decodeShared(kv: KeyValue): { obj: KubeObject; json: string } {
   return entry;
 }
 
+/** Per stored value, its conversions for kinds served from another version's storage. */
+const converted = new WeakMap<KeyValue, Map<ResourceKind, { obj: KubeObject; json: string }>>();
+
+/** What a watcher of `kind` is sent for a stored value (selectors still match the stored object). */
+function decodeServed(kind: ResourceKind, kv: KeyValue): { obj: KubeObject; json: string } {
+  const stored = decodeShared(kv);
+  if (!kind.storage) return stored;
+  let byKind = converted.get(kv);
+  if (!byKind) converted.set(kv, (byKind = new Map()));
+  let entry = byKind.get(kind);
+  if (!entry) {
+    const obj = kind.storage.fromStorage(stored.obj);
+    entry = { obj, json: JSON.stringify(obj) };
+    byKind.set(kind, entry);
+  }
+  return entry;
+}
+
 /** Validates the request before the stream starts (errors here are ordinary HTTP errors). */
 export function checkWatchRequest(request: WatchRequest): void {
   parseResourceVersion(request.resourceVersion);
@@ -116,22 +134,24 @@ export async function serveWatch(ctx: ServerContext, kind: ResourceKind, request
     const kv = event.kv;
     lastRevision = kv.modRevision;
     if (exactKey !== undefined && kv.key !== exactKey) return;
+    const send = (type: 'ADDED' | 'MODIFIED' | 'DELETED'): void => {
+      const { obj, json } = decodeServed(kind, kv);
+      sendEvent(type, obj, json);
+    };
     if (event.type === 'DELETE') {
-      const { obj, json } = decodeShared(kv);
-      if (selection.matches(obj)) sendEvent('DELETED', obj, json);
+      if (selection.matches(decodeShared(kv).obj)) send('DELETED');
       return;
     }
-    const { obj, json } = decodeShared(kv);
-    const nowMatches = selection.matches(obj);
     const isNew = event.prev === undefined && kv.createRevision === kv.modRevision;
     if (selection.everything) {
-      sendEvent(isNew ? 'ADDED' : 'MODIFIED', obj, json);
+      send(isNew ? 'ADDED' : 'MODIFIED');
       return;
     }
+    const nowMatches = selection.matches(decodeShared(kv).obj);
     const before = event.prev ? selection.matches(decodeShared(event.prev).obj) : !isNew && nowMatches;
-    if (nowMatches && before) sendEvent('MODIFIED', obj, json);
-    else if (nowMatches) sendEvent('ADDED', obj, json);
-    else if (before) sendEvent('DELETED', obj, json);
+    if (nowMatches && before) send('MODIFIED');
+    else if (nowMatches) send('ADDED');
+    else if (before) send('DELETED');
   };
 
   try {
