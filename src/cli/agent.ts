@@ -92,6 +92,7 @@ export function agentCommand(): Command {
         hostResolvConf: flags.resolvConf,
         insecureRegistries: flags.insecureRegistry,
         maxPods: flags.maxPods,
+        agentPort: flags.agentPort,
         ...(flags.heartbeatInterval ? { leaseIntervalMs: flags.heartbeatInterval * 1000 } : {}),
       });
       try {
