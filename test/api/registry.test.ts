@@ -21,6 +21,7 @@ const upstream: Array<[string, string, string, boolean, string[], string[]]> = [
   ['apps/v1', 'deployments', 'Deployment', true, ['deploy'], ['all']],
   ['apps/v1', 'replicasets', 'ReplicaSet', true, ['rs'], ['all']],
   ['autoscaling/v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, ['hpa'], ['all']],
+  ['autoscaling/v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, ['hpa'], ['all']],
   ['batch/v1', 'jobs', 'Job', true, [], ['all']],
   ['coordination.k8s.io/v1', 'leases', 'Lease', true, [], []],
   ['events.k8s.io/v1', 'events', 'Event', true, ['ev'], []],
@@ -64,12 +65,14 @@ test('subresources and verbs', () => {
     assert.equal(k.hasStatusSubresource, k.subresources.includes('status'), k.plural);
     if (k.plural !== 'namespaces') assert.deepEqual(k.verbs, ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], k.plural);
   }
-  assert.deepEqual(kinds.filter((k) => k.tracksGeneration).map((k) => k.plural), ['deployments', 'replicasets', 'horizontalpodautoscalers', 'jobs']);
+  assert.deepEqual(kinds.filter((k) => k.tracksGeneration).map((k) => k.plural), ['deployments', 'replicasets', 'horizontalpodautoscalers', 'horizontalpodautoscalers', 'jobs']);
+  // autoscaling/v1 is another version of the stored autoscaling/v2 kind; no other kind has one.
+  assert.deepEqual(kinds.filter((k) => k.storage).map((k) => `${k.group}/${k.version}/${k.plural} → ${k.storage!.kind.version}`), ['autoscaling/v1/horizontalpodautoscalers → v2']);
 });
 
 test('group-versions in discovery order', () => {
   assert.deepEqual(servedGroupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)), [
-    'v1', 'apps/v1', 'autoscaling/v2', 'batch/v1', 'coordination.k8s.io/v1', 'events.k8s.io/v1', 'scheduling.k8s.io/v1',
+    'v1', 'apps/v1', 'autoscaling/v2', 'autoscaling/v1', 'batch/v1', 'coordination.k8s.io/v1', 'events.k8s.io/v1', 'scheduling.k8s.io/v1',
   ]);
   assert.deepEqual(kindsInGroupVersion('apps', 'v1').map((k) => k.plural), ['deployments', 'replicasets']);
 });
