@@ -62,6 +62,11 @@ export interface MultiNodeClusterOptions {
   agentArgs?: string[];
 }
 
+/** Thrown from a waitFor probe: stop waiting at once (e.g. the process being waited for exited). */
+export class GiveUp extends Error {
+  override readonly name = 'GiveUp';
+}
+
 export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string, context?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -70,6 +75,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (err) {
+      if (err instanceof GiveUp) throw new Error(`${what}: ${err.message}${context ? `\n${context()}` : ''}`);
       last = err;
     }
     if (Date.now() > deadline) {
@@ -119,7 +125,7 @@ async function startServer(dir: string, extraArgs: string[]): Promise<{ child: C
   let client: ApiClient | undefined;
   try {
     await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`stratus server exited with ${child.exitCode}:\n${logs.slice(-3000)}`);
+      if (child.exitCode !== null) throw new GiveUp(`stratus server exited with ${child.exitCode}:\n${logs.slice(-3000)}`);
       if (!client && existsSync(kubeconfig)) client = ApiClient.fromKubeconfig(kubeconfig, { timeoutMs: 5000 });
       return client ? String(await client.request<string>('GET', '/readyz')).trim() === 'ok' : false;
     }, 30_000, 'stratus server /readyz', () => logs.slice(-3000));
@@ -150,11 +156,11 @@ class AgentProcess implements ClusterNode {
     if (this.running) throw new Error(`agent ${this.name} is already running`);
     const startedAt = Date.now();
     const child = spawn(process.execPath, [STRATUS, 'agent', '--kubeconfig', this.kubeconfig, '--node-name', this.name, '--root', this.root,
-      '--pod-cidr', this.podCidr, '--log-level', 'info', ...this.extraArgs], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      '--pod-cidr', this.podCidr, '--agent-port', '0', '--log-level', 'info', ...this.extraArgs], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { this.output = (this.output + d).slice(-200_000); });
     await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`agent ${this.name} exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new GiveUp(`agent ${this.name} exited with ${child.exitCode}`);
       const node = await this.client.get(NODES, this.name);
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
       return isNodeReady(node) && Date.parse(ready?.lastHeartbeatTime ?? '') >= startedAt - 1000 && this.output.includes('agent started');
@@ -211,7 +217,15 @@ class AgentProcess implements ClusterNode {
 
 export async function startMultiNodeCluster(options: MultiNodeClusterOptions = {}): Promise<MultiNodeCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-cluster-'));
-  const [server, registry] = await Promise.all([startServer(dir, options.serverArgs ?? []), startRegistry()]);
+  const [serverStart, registryStart] = await Promise.allSettled([startServer(dir, options.serverArgs ?? []), startRegistry()]);
+  if (serverStart.status === 'rejected' || registryStart.status === 'rejected') {
+    if (serverStart.status === 'fulfilled') { serverStart.value.client.close(); await stopChild(serverStart.value.child, 'SIGKILL'); }
+    if (registryStart.status === 'fulfilled') await registryStart.value.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw serverStart.status === 'rejected' ? serverStart.reason : (registryStart as PromiseRejectedResult).reason;
+  }
+  const server = serverStart.value;
+  const registry = registryStart.value;
   const agents: AgentProcess[] = [];
   let images: TestImages;
   const id = Math.random().toString(36).slice(2, 7);
