@@ -131,15 +131,6 @@ function autoscaleLikeKubectl(name: string): HorizontalPodAutoscaler {
   };
 }
 
-async function servesAutoscalingV1(): Promise<boolean> {
-  try {
-    const group = await cluster.plane.client.request<{ versions?: Array<{ version: string }> }>('GET', '/apis/autoscaling');
-    return (group.versions ?? []).some((v) => v.version === 'v1');
-  } catch {
-    return false;
-  }
-}
-
 test('an HPA scales a Deployment up when usage is high and back down when it drops; kubectl get hpa shows it', async () => {
   const client = cluster.plane.client;
   await client.create(DEPLOYMENTS, webDeployment('web'));
@@ -257,12 +248,8 @@ test('an HPA whose target does not exist says so', async () => {
   assert.match(condition(h, 'AbleToScale')?.message ?? '', /unable to get the target's current scale: .*not found/);
 });
 
-test('kubectl autoscale creates the HPA', async (t) => {
-  // kubectl 1.32 posts autoscaling/v1 HorizontalPodAutoscalers; the API server must serve that version too.
-  if (!(await servesAutoscalingV1())) {
-    t.skip('the API server does not serve autoscaling/v1 yet, which `kubectl autoscale` posts to');
-    return;
-  }
+test('kubectl autoscale creates the HPA', async () => {
+  // kubectl 1.32 posts autoscaling/v1 HorizontalPodAutoscalers; the API server converts them to the stored v2.
   await cluster.plane.client.create(DEPLOYMENTS, webDeployment('front'));
   await kubectl('autoscale', 'deployment', 'front', '--cpu-percent=50', '--min=1', '--max=5');
   const h = await getHpa('front');
