@@ -370,13 +370,18 @@ export class ApiClient {
     };
   }
 
-  /** Main resources of every served group-version (GET /api/v1, /apis, /apis/G/V). */
+  /** The served resources (main resources only, not subresources), in each group's preferred version. */
   async discover(): Promise<DiscoveredResource[]> {
     const groupVersions: Array<{ group: string; version: string }> = [];
     const core = await this.request<{ versions?: string[] }>('GET', '/api');
     for (const version of core.versions ?? []) groupVersions.push({ group: '', version });
-    const groups = await this.request<{ groups?: Array<{ name: string; versions: Array<{ version: string }> }> }>('GET', '/apis');
-    for (const g of groups.groups ?? []) for (const v of g.versions) groupVersions.push({ group: g.name, version: v.version });
+    // One version per group, the preferred one, as client-go's ServerPreferredResources: the same objects served
+    // in two versions (autoscaling v2 and v1) must not look like two resources.
+    const groups = await this.request<{ groups?: Array<{ name: string; versions: Array<{ version: string }>; preferredVersion?: { version: string } }> }>('GET', '/apis');
+    for (const g of groups.groups ?? []) {
+      const version = g.preferredVersion?.version ?? g.versions[0]?.version;
+      if (version) groupVersions.push({ group: g.name, version });
+    }
     const lists = await Promise.all(groupVersions.map(async (gv) => {
       const path = gv.group ? `/apis/${gv.group}/${gv.version}` : `/api/${gv.version}`;
       const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[]; shortNames?: string[] }> }>('GET', path);
