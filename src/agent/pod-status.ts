@@ -38,6 +38,8 @@ export interface StatusInput {
   /** The pod's sandbox (network) is ready. */
   sandboxReady: boolean;
   now: Date;
+  /** The pod ran past spec.activeDeadlineSeconds: Failed with reason DeadlineExceeded. */
+  deadlineExceeded?: boolean;
 }
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
@@ -153,7 +155,7 @@ function condition(type: string, ok: boolean, reason: string | undefined, messag
 export function computePodStatus(input: StatusInput): PodStatus {
   const { pod, views, now } = input;
   const old = pod.status ?? {};
-  const phase = podPhase(pod, views);
+  const phase = input.deadlineExceeded ? 'Failed' : podPhase(pod, views);
   const inits = views.filter((v) => v.kind === 'init');
   const apps = views.filter((v) => v.kind === 'app');
   const initPending = inits.filter((v) => !succeeded(v.latest)).map((v) => v.spec.name);
@@ -183,6 +185,10 @@ export function computePodStatus(input: StatusInput): PodStatus {
     qosClass: old.qosClass ?? podQosClass(pod.spec),
   };
   if (initStatuses.length) status.initContainerStatuses = initStatuses;
+  if (input.deadlineExceeded) {
+    status.reason = 'DeadlineExceeded';
+    status.message = `Pod was active on the node longer than the specified deadline`;
+  }
   if (input.podIP) {
     status.podIP = input.podIP;
     status.podIPs = [{ ip: input.podIP }];

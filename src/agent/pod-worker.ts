@@ -200,6 +200,31 @@ export class PodWorkers {
     }));
     containers = this.d.cache.ofPod(uid);
 
+    // activeDeadlineSeconds: past it, every container stops and the pod fails (kubelet's DeadlineExceeded).
+    const deadline = pod.spec?.activeDeadlineSeconds;
+    const startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
+    if (deadline !== undefined && startTime !== undefined) {
+      const left = startTime + deadline * 1000 - Date.now();
+      if (left <= 0) {
+        void this.d.recorder.normal(pod, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+        await Promise.all(this.d.cache.ofPod(uid).filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.stopContainer(pod, c, this.graceOf(pod))));
+        this.d.probes.stopPod(uid);
+        const sandbox = await sandboxReady.catch(() => undefined);
+        await sandbox?.network.catch(() => undefined); // let a set-up in flight finish before releasing it
+        await this.writeStatus(pod, this.views(pod, this.d.cache.ofPod(uid)), sandbox?.podIP, false, true);
+        await this.releaseSandbox(uid);
+        return result;
+      }
+      requeue(left);
+    }
+
+    // Tell the API at once that containers are being created when an image has to come from a registry.
+    if (!pod.status?.containerStatuses && !this.lastStatus.has(uid) && containers.length === 0) {
+      const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+      const missing = await Promise.all(specs.map(async (c) => c.imagePullPolicy === 'Always' || !(await this.d.images.get(c.image ?? '').catch(() => undefined))));
+      if (missing.some(Boolean)) await this.writeStatus(pod, this.views(pod, []), undefined, false);
+    }
+
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let initDone = true;
     for (const spec of pod.spec?.initContainers ?? []) {
@@ -571,11 +596,11 @@ export class PodWorkers {
     }
   }
 
-  private async writeStatus(pod: Pod, views: ContainerView[], podIP: string | undefined, sandboxReady: boolean): Promise<PodStatus | undefined> {
+  private async writeStatus(pod: Pod, views: ContainerView[], podIP: string | undefined, sandboxReady: boolean, deadlineExceeded = false): Promise<PodStatus | undefined> {
     const uid = pod.metadata!.uid!;
     await this.loadMessages(pod, views.flatMap((v) => [v.latest, v.previous].filter((c): c is ContainerStatus => !!c)));
     const refreshed = this.views(pod, views.flatMap((v) => [v.latest, v.previous].filter((c): c is ContainerStatus => !!c)));
-    const status = computePodStatus({ pod, views: refreshed, ...(podIP ? { podIP } : {}), hostIP: this.d.hostIP, sandboxReady, now: new Date() });
+    const status = computePodStatus({ pod, views: refreshed, ...(podIP ? { podIP } : {}), hostIP: this.d.hostIP, sandboxReady, now: new Date(), deadlineExceeded });
     if (jsonEqual(status, this.lastStatus.get(uid)) || jsonEqual(status, pod.status)) {
       this.lastStatus.set(uid, status);
       return status;
@@ -591,7 +616,7 @@ export class PodWorkers {
         if (!isConflict(err)) throw err;
         current = await this.d.client.get(PODS, pod.metadata!.name!, { namespace: pod.metadata!.namespace });
         if (current.metadata?.uid !== uid) return undefined;
-        const again = computePodStatus({ pod: current, views: refreshed, ...(podIP ? { podIP } : {}), hostIP: this.d.hostIP, sandboxReady, now: new Date() });
+        const again = computePodStatus({ pod: current, views: refreshed, ...(podIP ? { podIP } : {}), hostIP: this.d.hostIP, sandboxReady, now: new Date(), deadlineExceeded });
         Object.assign(status, again);
       }
     }

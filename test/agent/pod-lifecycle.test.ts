@@ -213,3 +213,15 @@ test('a configMap volume follows changes to its ConfigMap', async () => {
   assert.ok(await fx.client.get(PODS, 'cfgwatch', { namespace: 'default' }));
   await fx.deletePod('cfgwatch');
 });
+
+test('activeDeadlineSeconds stops the pod and fails it with DeadlineExceeded', async () => {
+  await fx.createPod({
+    metadata: { name: 'deadline' },
+    spec: { activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: fx.images.busybox, command: ['sleep', '1000'] }] },
+  });
+  await fx.waitPod('deadline', (p) => p.status?.phase === 'Running', 30_000, 'deadline Running');
+  const failed = await fx.waitPod('deadline', (p) => p.status?.phase === 'Failed', 30_000, 'deadline Failed');
+  assert.equal(failed.status?.reason, 'DeadlineExceeded');
+  assert.ok(containerStatus(failed, 'c')?.state?.terminated);
+  await fx.deletePod('deadline');
+});
