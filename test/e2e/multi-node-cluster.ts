@@ -4,7 +4,7 @@
 // tests can talk to pods by pod IP. stop() removes every trace: processes, containers (runc per root), mounts,
 // network namespaces, bridges, cgroups and temp dirs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
@@ -85,15 +85,47 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T
   }
 }
 
-/** Free /24s in 10.244.150-199 (no route on the machine yet), distinct from each other. */
-function freePodCidrs(count: number): string[] {
-  const out = new Set<string>();
-  for (let attempt = 0; out.size < count && attempt < 200; attempt++) {
-    const cidr = `10.244.${150 + Math.floor(Math.random() * 50)}.0/24`;
-    if (!out.has(cidr) && !execFileSync('ip', ['route', 'show', cidr], { encoding: 'utf8' }).trim()) out.add(cidr);
+const CIDR_LOCKS = join(tmpdir(), 'stratus-test-pod-cidrs');
+
+function processAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** Claims a lock file for a pod range, so clusters of test files running at the same time never share one. */
+function claimCidr(cidr: string): boolean {
+  const lock = join(CIDR_LOCKS, cidr.replace('/', '_'));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(lock, 'utf8').trim() || 'NaN');
+      if (Number.isInteger(owner) && processAlive(owner)) return false;
+      rmSync(lock, { force: true }); // left by a test process that died
+    }
   }
-  if (out.size < count) throw new Error('no free pod ranges in 10.244.150-199.0/24 for the test cluster');
-  return [...out];
+  return false;
+}
+
+function releaseCidrs(cidrs: string[]): void {
+  for (const cidr of cidrs) rmSync(join(CIDR_LOCKS, cidr.replace('/', '_')), { force: true });
+}
+
+/** Free /24s in 10.244.150-199: no route on the machine and no other test process holding them. */
+function claimPodCidrs(count: number): string[] {
+  mkdirSync(CIDR_LOCKS, { recursive: true });
+  const out: string[] = [];
+  for (let attempt = 0; out.length < count && attempt < 200; attempt++) {
+    const cidr = `10.244.${150 + Math.floor(Math.random() * 50)}.0/24`;
+    if (out.includes(cidr) || execFileSync('ip', ['route', 'show', cidr], { encoding: 'utf8' }).trim()) continue;
+    if (claimCidr(cidr)) out.push(cidr);
+  }
+  if (out.length < count) {
+    releaseCidrs(out);
+    throw new Error('no free pod ranges in 10.244.150-199.0/24 for the test cluster');
+  }
+  return out;
 }
 
 function isNodeReady(node: Node | undefined): boolean {
@@ -226,10 +258,10 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions = {
   }
   const server = serverStart.value;
   const registry = registryStart.value;
+  let cidrs: string[] = [];
   const agents: AgentProcess[] = [];
   let images: TestImages;
   const id = Math.random().toString(36).slice(2, 7);
-  const cidrs = freePodCidrs(options.agents ?? 3);
 
   const kubectlArgs = (args: string[]): string[] => ['--kubeconfig', server.kubeconfig, '--cache-dir', join(dir, 'kcache'), ...args];
   const kubectl = (args: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> =>
@@ -242,6 +274,7 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions = {
   const stop = async (): Promise<void> => {
     // The cluster's API state is thrown away with it: kill the agents and remove what they left on the machine.
     await Promise.all(agents.map((a) => a.purge()));
+    releaseCidrs(cidrs);
     server.client.close();
     await stopChild(server.child, 'SIGTERM');
     await registry.stop();
@@ -250,6 +283,7 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions = {
 
   try {
     images = await buildTestImages(registry.host);
+    cidrs = claimPodCidrs(options.agents ?? 3);
     for (const [i, cidr] of cidrs.entries()) {
       agents.push(new AgentProcess(`o${id}-${String.fromCharCode(97 + i)}`, join(dir, `node-${i}`), cidr, server.kubeconfig, server.client, options.agentArgs ?? []));
     }

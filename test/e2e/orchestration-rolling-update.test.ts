@@ -27,7 +27,7 @@ function manifest(image: string): string {
           terminationGracePeriodSeconds: 2,
           containers: [{
             name: 'web', image, ports: [{ containerPort: 8080 }],
-            readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+            readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3 },
           }],
         },
       },
@@ -44,13 +44,21 @@ interface Sample { pod: string; version?: string; error?: string }
 class LoadClient {
   readonly samples: Sample[] = [];
   minServing = Infinity;
+  /** The pods when the fewest were serving, for failure messages. */
+  atMin = '';
   private running = true;
   private loop: Promise<void>;
   private readonly informer: Informer<Pod>;
 
   constructor(private readonly cluster: MultiNodeCluster) {
     this.informer = new Informer<Pod>(cluster.client, PODS, { namespace: 'default', labelSelector: 'app=web' });
-    const count = (): void => { this.minServing = Math.min(this.minServing, this.serving().length); };
+    const count = (): void => {
+      const serving = this.serving().length;
+      if (serving < this.minServing) {
+        this.minServing = serving;
+        this.atMin = this.describePods();
+      }
+    };
     this.informer.addHandlers({ onAdd: count, onUpdate: count, onDelete: count });
     this.informer.start();
     this.loop = this.run();
@@ -66,6 +74,14 @@ class LoadClient {
 
   resetMin(): void {
     this.minServing = this.serving().length;
+    this.atMin = this.describePods();
+  }
+
+  describePods(): string {
+    return this.informer.list().map((p) => {
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      return `${p.metadata!.name} ${p.spec?.containers[0]?.image?.split('/').pop()} ready=${ready?.status}${ready?.reason ? `(${ready.reason})` : ''}${p.metadata?.deletionTimestamp ? ' terminating' : ''}`;
+    }).join('; ');
   }
 
   private async run(): Promise<void> {
@@ -146,7 +162,7 @@ describe('rolling update under load with real agents', { skip: canRun ? false : 
     const failures = during.filter((s) => s.error);
     console.log(`rolling update v1→v2: ${seconds.toFixed(1)} s, ${during.length} requests (${during.filter((s) => s.version === 'v1').length} v1, ${during.filter((s) => s.version === 'v2').length} v2), ${failures.length} failed, fewest Ready pods ${minDuringUpdate}`);
     assert.deepEqual(failures, [], 'no request to a Ready pod failed');
-    assert.ok(minDuringUpdate >= REPLICAS - MAX_UNAVAILABLE, `Ready pods never fewer than ${REPLICAS - MAX_UNAVAILABLE}; saw ${minDuringUpdate}`);
+    assert.ok(minDuringUpdate >= REPLICAS - MAX_UNAVAILABLE, `Ready pods never fewer than ${REPLICAS - MAX_UNAVAILABLE}; saw ${minDuringUpdate}: ${load.atMin}`);
     assert.ok(during.some((s) => s.version === 'v2'), 'v2 answered during the rollout');
     await waitFor(() => load!.serving().length === REPLICAS, 20_000, 'four serving pods after the rollout');
     assert.deepEqual(await versionsNow(), new Set(['stratus httpd v2']));
@@ -173,7 +189,7 @@ describe('rolling update under load with real agents', { skip: canRun ? false : 
     const duringUndo = load.samples.slice(beforeUndo);
     console.log(`rollout undo v2→v1: ${undoSeconds.toFixed(1)} s, ${duringUndo.length} requests, ${duringUndo.filter((s) => s.error).length} failed, fewest Ready pods ${load.minServing}`);
     assert.deepEqual(duringUndo.filter((s) => s.error), [], 'no request to a Ready pod failed during the undo');
-    assert.ok(load.minServing >= REPLICAS - MAX_UNAVAILABLE, `Ready pods never fewer than ${REPLICAS - MAX_UNAVAILABLE} during undo; saw ${load.minServing}`);
+    assert.ok(load.minServing >= REPLICAS - MAX_UNAVAILABLE, `Ready pods never fewer than ${REPLICAS - MAX_UNAVAILABLE} during undo; saw ${load.minServing}: ${load.atMin}`);
     await waitFor(() => load!.serving().length === REPLICAS, 20_000, 'four serving pods after the undo');
     assert.deepEqual(await versionsNow(), new Set(['stratus httpd v1']));
     const undone = await deployment();
