@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { NodeAgent, type NodeAgentOptions } from '../../src/agent/agent.js';
 import { ApiClient, isNotFound } from '../../src/client/api-client.js';
 import { PODS } from '../../src/client/resources.js';
@@ -52,9 +52,22 @@ export function testNodeName(): string {
 export async function startAgentFixture(extra: Partial<NodeAgentOptions> = {}): Promise<AgentFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-agent-test-'));
   const logger = pino({ level: process.env.STRATUS_TEST_LOG ?? 'silent' });
+  const undo: Array<() => Promise<unknown> | unknown> = [() => rmSync(dir, { recursive: true, force: true })];
+  try {
+    return await build(dir, logger, extra, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function build(dir: string, logger: Logger, extra: Partial<NodeAgentOptions>, undo: Array<() => Promise<unknown> | unknown>): Promise<AgentFixture> {
   const plane = await startControlPlane({ dataDir: join(dir, 'plane'), port: 0, logger });
+  undo.push(() => plane.close());
   const client = ApiClient.fromKubeconfig(plane.kubeconfigPath);
+  undo.push(() => client.close());
   const registry = await startRegistry();
+  undo.push(() => registry.stop());
   const images = await buildTestImages(registry.host);
   const nodeName = testNodeName();
   const agentOptions: NodeAgentOptions = {
@@ -70,7 +83,9 @@ export async function startAgentFixture(extra: Partial<NodeAgentOptions> = {}): 
     agentPort: 0,
     ...extra,
   };
+  undo.push(() => agentOptions.client.close());
   let agent = new NodeAgent(agentOptions);
+  undo.push(() => agent.purge());
   await agent.start();
   const fx: AgentFixture = {
     dir, plane, client, registry, images, nodeName, agentOptions,
