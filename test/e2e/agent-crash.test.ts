@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -142,6 +142,8 @@ test('a pod force-deleted while the agent is down is cleaned up when it comes ba
   agent = startAgent();
   await waitFor(async () => (runcIds().some((id) => id.startsWith(uid)) ? undefined : true), 30_000, 'the orphan container to go');
   await waitFor(async () => (execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(uid) ? undefined : true), 10_000, 'the orphan netns to go');
+  // The pod directory goes last, after its namespaces and mounts.
+  await waitFor(async () => (existsSync(join(root, 'pods', uid)) ? undefined : true), 10_000, 'the orphan pod directory to go');
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => (l.split(' ')[4] ?? '').includes(uid));
   assert.deepEqual(mounts, []);
 });
