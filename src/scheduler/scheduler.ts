@@ -3,6 +3,7 @@ import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { pino, type Logger } from 'pino';
 import { isNotFound, type ApiClient } from '../client/api-client.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import { Limiter } from '../client/limiter.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import type { Informer } from '../client/informer.js';
 import { NAMESPACES, NODES, PODS, type ResourceType } from '../client/resources.js';
@@ -32,6 +33,8 @@ export interface SchedulerOptions {
   maxBackoffMs?: number;
 }
 
+const MAX_EVENT_BACKLOG = 1000;
+
 const isTerminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 /**
@@ -54,7 +57,8 @@ export class Scheduler {
   private inFlight = new Set<Promise<void>>();
   private loop?: Promise<void>;
   private running = false;
-  readonly stats = { scheduled: 0, failed: 0, bindErrors: 0, preemptions: 0 };
+  readonly stats = { scheduled: 0, failed: 0, bindErrors: 0, preemptions: 0, droppedEvents: 0 };
+  private readonly events = new Limiter(4);
 
   constructor(private readonly options: SchedulerOptions) {
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'scheduler' });
@@ -100,6 +104,7 @@ export class Scheduler {
     this.queue.close();
     await this.loop;
     await Promise.allSettled(this.inFlight);
+    await Promise.race([this.events.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     if (this.ownsFactory) await this.factory.stop();
   }
 
@@ -202,7 +207,7 @@ export class Scheduler {
       await this.options.client.bind(info.namespace, info.name, nodeName, info.pod.metadata?.uid);
       this.stats.scheduled++;
       this.queue.forget(info.key);
-      void this.recorder.normal(info.pod, 'Scheduled', `Successfully assigned ${info.namespace}/${info.name} to ${nodeName}`);
+      this.recordScheduled(info.pod, `Successfully assigned ${info.namespace}/${info.name} to ${nodeName}`);
     } catch (err) {
       this.stats.bindErrors++;
       this.assumed.delete(info.key);
@@ -212,6 +217,15 @@ export class Scheduler {
       this.logger.warn({ err, pod: info.key, node: nodeName }, 'binding failed; retrying');
       if (!current.spec?.nodeName) this.queue.addBackoff(current);
     }
+  }
+
+  /**
+   * "Scheduled" events go through a small queue so they never compete with bindings; past a backlog they are
+   * dropped, as client-go's event broadcaster drops events when its buffer is full.
+   */
+  private recordScheduled(pod: Pod, message: string): void {
+    if (this.events.backlog >= MAX_EVENT_BACKLOG) { this.stats.droppedEvents++; return; }
+    void this.events.run(() => this.recorder.normal(pod, 'Scheduled', message));
   }
 
   private async preempt(info: PodInfo, nodeName: string, victims: PodInfo[]): Promise<void> {

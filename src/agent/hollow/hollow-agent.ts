@@ -7,7 +7,7 @@ import { readMachineFacts } from '../machine.js';
 import { NodeLease } from '../node-lease.js';
 import { buildNode, mergeConditions, readyConditions } from '../node-object.js';
 import { registerNode } from '../register-node.js';
-import { Limiter } from './limiter.js';
+import { Limiter } from '../../client/limiter.js';
 import { exitedStatus, hollowExitOf, restartedStatus, restartsOnExit } from './pod-exit.js';
 
 /** One hollow node as a test or benchmark wants it. */

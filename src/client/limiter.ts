@@ -1,6 +1,12 @@
 /** Runs at most `limit` async tasks at once; the rest wait their turn in order. */
 export class Limiter {
   private active = 0;
+
+  /** Tasks waiting for a slot. */
+  get backlog(): number {
+    return this.waiting.length;
+  }
+
   private readonly waiting: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
 
