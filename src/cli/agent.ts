@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from '../client/api-client.js';
 import { AgentPrerequisiteError, NodeAgent } from '../agent/agent.js';
 import { HollowAgent } from '../agent/hollow/hollow-agent.js';
+import { checkPrerequisites, prerequisiteReport } from '../agent/prerequisites.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logging.js';
 import { runUntilSignal } from './run-until-signal.js';
 
@@ -72,6 +73,14 @@ export function agentCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr as JSON)').choices(LOG_LEVELS).default('info'))
     .action(async (flags: AgentFlags) => {
       const logger = createLogger(flags.logLevel);
+      if (!flags.hollow) {
+        // What the machine lacks comes first: it is the thing to fix before anything else matters.
+        const report = prerequisiteReport(await checkPrerequisites());
+        if (report) {
+          await new Promise<void>((resolve) => process.stderr.write(report, () => resolve()));
+          process.exit(1);
+        }
+      }
       const client = ApiClient.fromKubeconfig(flags.kubeconfig, { userAgent: `stratus-agent/${flags.nodeName}` });
       if (flags.hollow) {
         const hollow = new HollowAgent({ client, name: flags.nodeName, ...(flags.count ? { count: flags.count } : {}), pods: flags.maxPods, logger });
