@@ -12,7 +12,7 @@ import { claimDependents, ownerKeysOf } from '../owner-claims.js';
 import { controllerRef, isControlledBy, newControllerRef } from '../owner-references.js';
 import { isPodTerminal } from '../pod-conditions.js';
 import { getCondition, setCondition } from './conditions.js';
-import { fenceposts, newReplicaSetTarget, oldScaleDownBudget, specReplicas, sumSpec, sumStatus } from './rolling-math.js';
+import { fenceposts, newReplicaSetTarget, oldScaleDownBudget, specReplicas, sumAvailableWithinSpec, sumSpec, sumStatus } from './rolling-math.js';
 import { POD_TEMPLATE_HASH, podTemplateHash, templatesEqual, templateWithoutHash } from './template-hash.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -140,7 +140,7 @@ export class DeploymentController {
       }
       const { maxUnavailable } = fenceposts(d);
       const minAvailable = replicas - maxUnavailable;
-      const available = sumStatus([...scaledOld, newRS], 'availableReplicas');
+      const available = sumAvailableWithinSpec([...scaledOld, newRS]);
       let canRemove = available - minAvailable;
       for (let i = 0; i < scaledOld.length && canRemove > 0 && !changed; i++) {
         const rs = scaledOld[i]!;

@@ -25,6 +25,14 @@ export const sumSpec = (list: ReplicaSet[]) => list.reduce((n, rs) => n + specRe
 export const sumStatus = (list: ReplicaSet[], field: 'replicas' | 'readyReplicas' | 'availableReplicas') =>
   list.reduce((n, rs) => n + (rs.status?.[field] ?? 0), 0);
 
+/**
+ * Available pods that will remain: a ReplicaSet's status lags a scale-down (the pods above its new spec.replicas are
+ * still counted until they are deleted), so each counts at most spec.replicas. Without this cap a sync right after
+ * a scale-down removes those pods twice and drops below maxUnavailable.
+ */
+export const sumAvailableWithinSpec = (list: ReplicaSet[]) =>
+  list.reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, specReplicas(rs)), 0);
+
 /** How many replicas the new ReplicaSet may have now (NewRSNewReplicas for RollingUpdate). */
 export function newReplicaSetTarget(d: Deployment, all: ReplicaSet[], newRS: ReplicaSet): number {
   const replicas = d.spec?.replicas ?? 1;
