@@ -63,7 +63,11 @@ describe('horizontal pod autoscaling with real agents', { skip: canRun ? false :
     await waitFor(async () => (await replicas()) === 3, 90_000, 'the HPA to scale the burner to 3');
     const upSeconds = (Date.now() - started) / 1000;
     assert.ok((await rescales()).some((m) => /^New size: 3; reason: cpu resource utilization \(percentage of request\) above target$/.test(m)), (await rescales()).join(' | '));
-    const busy = await cluster.client.get(HORIZONTALPODAUTOSCALERS, 'burn', { namespace: 'default' }) as HorizontalPodAutoscaler;
+    // The controller writes the scale first and its status right after.
+    const busy = await waitFor(async () => {
+      const hpa = await cluster.client.get(HORIZONTALPODAUTOSCALERS, 'burn', { namespace: 'default' }) as HorizontalPodAutoscaler;
+      return hpa.status?.desiredReplicas === 3 && hpa.status.currentMetrics?.length ? hpa : undefined;
+    }, 30_000, 'the HPA status after scaling up');
     const utilization = busy.status?.currentMetrics?.[0]?.resource?.current.averageUtilization ?? 0;
     assert.ok(utilization > 50, `utilization above the target while burning: ${JSON.stringify(busy.status)}`);
     const table = await cluster.kubectlOk(['get', 'hpa', 'burn']);
