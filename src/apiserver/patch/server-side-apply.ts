@@ -185,6 +185,19 @@ function withoutManagedFields(obj: JsonObject): JsonObject {
   return copy;
 }
 
+/**
+ * A copy of the top level and of metadata without managedFields; nested values are shared with `obj`. For reading,
+ * and for results that only ever change metadata.managedFields (recordUpdate), it saves a deep copy per write.
+ */
+function shallowWithoutManagedFields(obj: JsonObject): JsonObject {
+  const copy: JsonObject = { ...obj };
+  if (isJsonObject(obj.metadata)) {
+    const { managedFields: _dropped, ...metadata } = obj.metadata;
+    copy.metadata = metadata;
+  }
+  return copy;
+}
+
 function setManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): JsonObject {
   const metadata = isJsonObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
   if (entries.length) metadata.managedFields = entries as unknown as JsonValue;
@@ -362,8 +375,8 @@ export function recordUpdate(
   options: FieldManagerOptions = {},
 ): ManagedResult {
   const fm = new FieldManager(options);
-  const before = oldObj ? withoutManagedFields(oldObj as JsonObject) : {};
-  const after = withoutManagedFields(newObj as JsonObject);
+  const before = oldObj ? shallowWithoutManagedFields(oldObj as JsonObject) : {};
+  const after = shallowWithoutManagedFields(newObj as JsonObject);
   const oldEntries = oldObj && isJsonObject((oldObj as JsonObject).metadata) ? ((oldObj as JsonObject).metadata as JsonObject).managedFields : undefined;
   const sentEntries = isJsonObject((newObj as JsonObject).metadata) ? ((newObj as JsonObject).metadata as JsonObject).managedFields : undefined;
   let managers = decodeManagers(oldEntries);
@@ -411,5 +424,5 @@ function capUpdateManagers(managers: Map<string, Manager>): void {
 
 /** The field set of `obj` in FieldsV1 form (what an Apply entry would record for it). */
 export function fieldsV1Of(obj: object, options: FieldManagerOptions = {}): JsonObject {
-  return new FieldManager(options).fieldSet(withoutManagedFields(obj as JsonObject)).toFieldsV1();
+  return new FieldManager(options).fieldSet(shallowWithoutManagedFields(obj as JsonObject)).toFieldsV1();
 }

@@ -101,6 +101,7 @@ export class TypedWalker {
         if (m.mapType === 'atomic' && path.length > 0) return add(path, v, true);
         if (maps && path.length > 0 && isGranularMap(m)) maps.push(path);
         for (const [k, child] of Object.entries(v)) {
+          if (child === undefined) continue; // absent, as in JSON
           const childPath = [...path, fieldElement(k)];
           walk(child, this.child(m, k), childPath);
           if (child === null || (isJsonObject(child) && Object.keys(child).length === 0)) add(childPath, child, true);
