@@ -32,6 +32,7 @@ export class ClusterState {
   readonly antiAffinityGroups = new Map<string, { resolved: ResolvedTerm; topologyKey: string; perNode: Map<string, number> }>();
   private readonly antiKeysByPod = new Map<string, string[]>();
   private readonly domainCache = new Map<string, Set<string>>();
+  private readonly nodeMemo = new Map<string, unknown>();
   generation = 0;
   nextStartIndex = 0;
 
@@ -57,6 +58,13 @@ export class ClusterState {
   private nodesChanged(): void {
     this.generation++;
     this.domainCache.clear();
+    this.nodeMemo.clear();
+  }
+
+  /** A value derived from the nodes alone, computed once until a node is added, changed or removed. */
+  memoOverNodes<T>(key: string, compute: () => T): T {
+    if (!this.nodeMemo.has(key)) this.nodeMemo.set(key, compute());
+    return this.nodeMemo.get(key) as T;
   }
 
   setNamespace(name: string, labels: Record<string, string> | undefined): void {

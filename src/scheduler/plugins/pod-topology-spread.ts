@@ -39,7 +39,14 @@ function eligible(ctx: CycleContext, constraints: TopologySpreadConstraint[]): (
 
 function computeStates(ctx: CycleContext, constraints: TopologySpreadConstraint[]): ConstraintState[] {
   const isEligible = eligible(ctx, constraints);
-  const eligibleNodes = ctx.state.nodeList.filter(isEligible);
+  // Which nodes are eligible depends only on the nodes and on what of the pod the policies read: memoize per shape.
+  const spec = ctx.pod.pod.spec;
+  const shape = JSON.stringify([
+    constraints.map((c) => [c.topologyKey, c.nodeAffinityPolicy ?? 'Honor', c.nodeTaintsPolicy ?? 'Ignore']),
+    spec?.nodeSelector, spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    constraints.some((c) => c.nodeTaintsPolicy === 'Honor') ? spec?.tolerations : null,
+  ]);
+  const eligibleNodes = ctx.state.memoOverNodes(`spread-eligible:${shape}`, () => ctx.state.nodeList.filter(isEligible));
   return constraints.map((constraint) => {
     const resolved: ResolvedTerm = {
       term: { selector: compileLabelSelector(constraint.labelSelector), selectorKey: selectorKey(constraint.labelSelector), topologyKey: constraint.topologyKey, namespaces: [], weight: 1 },
@@ -47,11 +54,10 @@ function computeStates(ctx: CycleContext, constraints: TopologySpreadConstraint[
       key: `${ctx.pod.namespace}|${selectorKey(constraint.labelSelector)}`,
     };
     const counted = ctx.state.matchingPodsPerDomain(resolved, constraint.topologyKey, isEligible);
+    const domains = ctx.state.memoOverNodes(`spread-domains:${shape}:${constraint.topologyKey}`,
+      () => [...new Set(eligibleNodes.map((node) => node.labels[constraint.topologyKey]!))]);
     const perDomain = new Map<string, number>();
-    for (const node of eligibleNodes) {
-      const domain = node.labels[constraint.topologyKey]!;
-      perDomain.set(domain, counted.get(domain) ?? 0);
-    }
+    for (const domain of domains) perDomain.set(domain, counted.get(domain) ?? 0);
     let minMatch = Infinity;
     for (const count of perDomain.values()) minMatch = Math.min(minMatch, count);
     if (!Number.isFinite(minMatch) || perDomain.size < (constraint.minDomains ?? 1)) minMatch = 0;
