@@ -53,7 +53,9 @@ export class FirstFitScheduler {
 
   private async run(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
-    const nodes = () => this.nodes.list().sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+    // Nodes in a fixed order with their allocatable parsed once (the nodes do not change during a run).
+    const nodes = () => this.nodes.list().sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1))
+      .map((node) => ({ name: node.metadata!.name!, free: nodeAllocatable(node) }));
     let order = nodes();
     while (this.running) {
       const pod = this.pending.shift();
@@ -65,13 +67,12 @@ export class FirstFitScheduler {
       const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
       if (this.bound.has(key)) continue;
       const want = podRequests(pod);
-      const target = order.find((n) => {
-        const free = nodeAllocatable(n);
-        const u = this.used.get(n.metadata!.name!) ?? { milliCpu: 0, memory: 0, ephemeralStorage: 0, pods: 0 };
+      const target = order.find(({ name, free }) => {
+        const u = this.used.get(name) ?? { milliCpu: 0, memory: 0, ephemeralStorage: 0, pods: 0 };
         return u.pods + 1 <= free.pods && u.milliCpu + want.milliCpu <= free.milliCpu && u.memory + want.memory <= free.memory;
       });
       if (!target) continue;
-      const nodeName = target.metadata!.name!;
+      const nodeName = target.name;
       this.bound.add(key);
       this.account(nodeName, want);
       const p = this.client.bind(pod.metadata!.namespace!, pod.metadata!.name!, nodeName).then(() => undefined, () => undefined)
