@@ -264,7 +264,10 @@ export class PodWorkers {
           const sandbox = await sandboxReady.catch(() => undefined);
           if (!sandbox || !(await sandbox.network.then(() => true, () => false))) return;
           await this.d.runtime.start(latest.id).catch(() => undefined);
-          await this.d.cache.update(latest.id);
+          // This branch also runs when a relist put a stale "created" state over a container just started; no
+          // later event may come, so start its probes now (else readiness waits for the periodic resync).
+          const started = await this.d.cache.update(latest.id);
+          if (started?.state === 'running') this.ensureProbes(pod, spec, started, sandbox);
           return;
         }
         if (latest && isTerminated(latest) && !changed.has(spec.name)) {
