@@ -157,6 +157,7 @@ describe('rolling update under load with real agents', { skip: canRun ? false : 
     const status = await cluster.kubectlOk(['rollout', 'status', 'deployment/web', '--timeout=120s'], { timeoutMs: 130_000 });
     const seconds = (Date.now() - started) / 1000;
     assert.match(status, /deployment "web" successfully rolled out/);
+    if (seconds > 20) console.log(`slow rollout; kubectl rollout status said:\n${status}\npods now: ${load.describePods()}\nagent warnings:\n${cluster.nodes.flatMap((n) => n.logs().split('\n').filter((l) => /"level":[4-6]\d/.test(l))).join('\n').slice(-6000)}`);
     const during = load.samples.slice(before);
     const minDuringUpdate = load.minServing;
     const failures = during.filter((s) => s.error);
