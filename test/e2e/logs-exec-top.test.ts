@@ -11,7 +11,6 @@ import { Exec, KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { startAgentServer, type AgentServer } from '../../src/agent/server/agent-server.js';
 import { NODES, PODS } from '../../src/client/resources.js';
 import { eventually, startTestCluster, type TestCluster } from '../client/in-process-cluster.js';
 import { containerStatus, startAgentFixture, type AgentFixture } from '../agent/agent-fixture.js';
@@ -332,7 +331,6 @@ describe('kubectl logs, exec and top through the API server to the node agent', 
 
 describe('with the real node agent running the pods', { skip: canRun ? false : 'needs root and runc' }, () => {
   let fx: AgentFixture;
-  let endpoint: AgentServer;
   let kubectlArgs: string[];
   const kubectl = (args: string[]) => run(KUBECTL, [...kubectlArgs, ...args]);
   const kubectlOk = async (args: string[]): Promise<string> => {
@@ -342,18 +340,12 @@ describe('with the real node agent running the pods', { skip: canRun ? false : '
   };
 
   before(async () => {
-    // The agent publishes its endpoint's port when it registers, so the port is picked first.
-    const port = await freePort();
-    fx = await startAgentFixture({ agentPort: port });
-    endpoint = await startAgentServer({
-      nodeName: fx.nodeName, runtime: fx.agent.runtime, port, host: '0.0.0.0',
-      clientCa: readFileSync(join(fx.plane.dataDir, 'pki', 'ca.crt'), 'utf8'),
-    });
+    // The agent serves its own endpoint (on a free port it publishes in the Node).
+    fx = await startAgentFixture();
     kubectlArgs = ['--kubeconfig', fx.plane.kubeconfigPath, '--cache-dir', join(fx.dir, 'kube-cache')];
   });
 
   after(async () => {
-    await endpoint?.close();
     await fx?.cleanup();
   });
 
