@@ -82,7 +82,14 @@ describe('horizontal pod autoscaling with real agents', { skip: canRun ? false :
 
     // Stop the load in every pod through kubectl exec; usage falls and the HPA returns to the minimum.
     const stopped = Date.now();
-    for (const pod of pods) await cluster.kubectlOk(['exec', pod.metadata!.name!, '--', 'touch', '/tmp/stop']);
+    for (const pod of pods) {
+      // An exec right after the container started is sometimes refused as "not running" by the agent; retry that.
+      await waitFor(async () => {
+        const r = await cluster.kubectl(['exec', pod.metadata!.name!, '--', 'touch', '/tmp/stop']);
+        if (r.code !== 0) console.log(`kubectl exec ${pod.metadata!.name}: ${r.stderr.trim()} (retrying)`);
+        return r.code === 0;
+      }, 15_000, `kubectl exec into ${pod.metadata!.name}`);
+    }
     await waitFor(async () => (await replicas()) === 1, 90_000, 'the HPA to scale the burner back to 1');
     const downSeconds = (Date.now() - stopped) / 1000;
     assert.ok((await rescales()).includes('New size: 1; reason: All metrics below target'), (await rescales()).join(' | '));
