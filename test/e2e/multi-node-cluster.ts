@@ -308,7 +308,13 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions = {
         return await fn();
       } catch (err) {
         const state = await kubectl(['get', 'nodes,deployments,replicasets,pods,events', '-o', 'wide'], { timeoutMs: 15_000 }).catch((e: Error) => ({ stdout: e.message, stderr: '' }));
-        console.error(`cluster state at failure:\n${state.stdout}${state.stderr}\n${diagnostics()}`);
+        const restarted = ((await server.client.list(PODS, { namespace: 'default' }).catch(() => ({ items: [] as Pod[] }))).items as Pod[])
+          .filter((p) => p.status?.containerStatuses?.some((c) => c.restartCount > 0));
+        const previous = await Promise.all(restarted.map(async (p) => {
+          const r = await kubectl(['logs', '--previous', '--all-containers', p.metadata!.name!], { timeoutMs: 10_000 }).catch((e: Error) => ({ stdout: '', stderr: e.message }));
+          return `--- previous logs of ${p.metadata!.name} (last state ${JSON.stringify(p.status?.containerStatuses?.[0]?.lastState)}) ---\n${r.stdout}${r.stderr}`;
+        }));
+        console.error(`cluster state at failure:\n${state.stdout}${state.stderr}\n${previous.join('\n')}\n${diagnostics()}`);
         throw err;
       }
     },
