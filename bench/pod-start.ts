@@ -6,7 +6,7 @@
  *   npm run bench -- pod-start [sequential=50] [concurrent=20]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,15 +26,20 @@ import { buildTestImages } from '../test/fixtures/test-images.js';
 const SEQUENTIAL = Number(process.argv[2] ?? 50);
 const CONCURRENT = Number(process.argv[3] ?? 20);
 const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
+/** Pre-attached pod networks the agent keeps ready (NodeAgentOptions.sandboxPoolSize); 0 = off. */
+const SANDBOX_POOL = Number(process.env.SANDBOX_POOL ?? 0);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-function runCommand(cmd: string, args: string[]): Promise<number> {
+/** stderrFile: a file, not a pipe (a detached container would inherit the pipe and hold it open). */
+function runCommand(cmd: string, args: string[], stderrFile?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: 'ignore' });
+    const err = stderrFile ? openSync(stderrFile, 'w') : 'ignore';
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', err] });
+    if (typeof err === 'number') closeSync(err);
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? 1));
   });
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
   const images = await buildTestImages(registry.host);
   const nodeName = `bench${Math.random().toString(36).slice(2, 6)}`;
   const agentClient = ApiClient.fromKubeconfig(plane.kubeconfigPath);
-  const agent = new NodeAgent({ client: agentClient, nodeName, root: join(dir, 'node'), logger, orphanGraceSeconds: 1, agentPort: 0, ...(process.env.START_CONCURRENCY ? { startConcurrency: Number(process.env.START_CONCURRENCY) } : {}) });
+  const agent = new NodeAgent({ client: agentClient, nodeName, root: join(dir, 'node'), logger, orphanGraceSeconds: 1, agentPort: 0, sandboxPoolSize: SANDBOX_POOL, ...(process.env.START_CONCURRENCY ? { startConcurrency: Number(process.env.START_CONCURRENCY) } : {}) });
   await agent.start();
 
   const runningAt = new Map<string, bigint>();
@@ -136,6 +141,10 @@ async function main(): Promise<void> {
   await deleteAll(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
   const par = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => startPod(`par-${i}`)));
   await deleteAll(Array.from({ length: CONCURRENT }, (_, i) => `par-${i}`));
+  // Stopped before the baseline: its housekeeping would remove the baseline's root filesystems (same image store).
+  await agent.stop();
+  const fmt = (v: number[]): string => `p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms`;
+  process.stdout.write(`stratus (sandbox pool ${SANDBOX_POOL}): ${SEQUENTIAL} one at a time ${fmt(seq)}; ${CONCURRENT} at once ${fmt(par)}\n`);
 
   // Baseline: bare runc run -d of the same image and command, one overlay rootfs per container.
   const store = new ImageStore({ root: join(dir, 'node') });
@@ -153,8 +162,9 @@ async function main(): Promise<void> {
   };
   const bareRun = async (id: string, bundle: string): Promise<number> => {
     const t0 = process.hrtime.bigint();
-    const code = await runCommand('runc', ['--root', runcRoot, 'run', '-d', '--pid-file', join(bundle, 'pid'), '-b', bundle, id]);
-    if (code !== 0) throw new Error(`runc run -d ${id} exited ${code}`);
+    const errFile = join(bundle, 'runc.err');
+    const code = await runCommand('runc', ['--root', runcRoot, 'run', '-d', '--pid-file', join(bundle, 'pid'), '-b', bundle, id], errFile);
+    if (code !== 0) throw new Error(`runc run -d ${id} exited ${code}: ${readFileSync(errFile, 'utf8').trim()}`);
     return ms(t0);
   };
   const bareIds = [...Array.from({ length: SEQUENTIAL }, (_, i) => `bare-seq-${i}`), ...Array.from({ length: CONCURRENT }, (_, i) => `bare-par-${i}`)];
