@@ -68,6 +68,11 @@ export interface NodeAgentOptions {
   resyncMs?: number;
   /** Pod sandboxes (and containers) set up at once; default 2 × CPUs. Other pod work is not limited. */
   startConcurrency?: number;
+  /**
+   * Pod networks kept attached ahead of time (netns on the bridge with an address), so a new pod skips the CNI
+   * plugins; default 0 (off). Each waiting one holds an address of the pod range and a bridge port.
+   */
+  sandboxPoolSize?: number;
   /** Grace for containers of pods that vanished from the API without a graceful delete. Default 2 s. */
   orphanGraceSeconds?: number;
   runcPath?: string;
@@ -159,7 +164,7 @@ export class NodeAgent {
     const node = await registerNode(o.client, desired);
     this.nodeUid = node.metadata?.uid;
     this.podCidr = await ensurePodCidr(o.client, node, o.podCidr);
-    this.network = new BridgeNetwork({ nodeName: this.nodeName, podCidr: this.podCidr, stateDir: this.paths.networkDir, ...(o.cniBinDir ? { cniBinDir: o.cniBinDir } : {}) });
+    this.network = new BridgeNetwork({ nodeName: this.nodeName, podCidr: this.podCidr, stateDir: this.paths.networkDir, poolSize: o.sandboxPoolSize ?? 0, ...(o.cniBinDir ? { cniBinDir: o.cniBinDir } : {}) });
     this.logger.info({ podCidr: this.podCidr, hostIP: this.hostIP }, 'node registered');
 
     this.lease = new NodeLease(o.client, this.nodeName, () => this.nodeUid, this.logger);
@@ -216,6 +221,8 @@ export class NodeAgent {
     await this.controller.start();
     // Pods gone while we were away: their keys are not in the informer, so queue them from what is on disk.
     this.housekeeping = this.cleanOrphans().catch((err) => this.logger.warn({ err: (err as Error).message }, 'orphan cleanup failed'));
+    // Leftover pool entries of an earlier run are collected by cleanOrphans (network.gc); new ones fill up now.
+    this.network.startPool();
     this.every(o.relistIntervalMs ?? 1000, () => this.relist());
     this.every(o.housekeepingIntervalMs ?? 30_000, () => this.cleanOrphans());
     this.logger.info({ pods: this.informer.keys().length, containers: this.cache.all().length }, 'agent started');
@@ -230,6 +237,7 @@ export class NodeAgent {
     await this.controller?.stop();
     await this.informer?.stop();
     await this.housekeeping;
+    await this.network?.closePool();
     await this.endpoint?.close();
   }
 

@@ -74,6 +74,8 @@ interface Sandbox {
   /** Known once `network` resolves. */
   podIP?: string;
   network: Promise<PodAttachment>;
+  /** `network` has resolved (and /etc/hosts has the IP): containers can start in one step. */
+  networkReady?: boolean;
   netnsPath: string;
   /** Only for hostPID pods; otherwise each container has its own PID namespace. */
   pid?: string;
@@ -369,24 +371,28 @@ export class PodWorkers {
         portMappings.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: (p.protocol ?? 'TCP').toLowerCase() as PortMapping['protocol'], ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
       }
     }
+    const hostNetwork = pod.spec?.hostNetwork === true;
+    const setUpOptions = {
+      ...(portMappings.length ? { portMappings } : {}),
+      cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
+    };
+    // A pre-attached network from the node's pool when there is one (never for hostNetwork or host ports).
+    const pooled = hostNetwork ? undefined : await this.d.network.claim(uid, setUpOptions).catch(() => undefined);
     // Sandbox set-up is CPU-bound process spawning (ip, CNI plugins, iptables, unshare): bounded, so that a
     // burst of pods finishes one by one instead of all at the end.
     const release = await this.sandboxSlots.acquire();
-    const hostNetwork = pod.spec?.hostNetwork === true;
     // hostNetwork pods join the host's network namespace (PID 1's) and use the node's address; no CNI.
-    const netnsReady = hostNetwork ? Promise.resolve(HOST_NS.network) : createNetns(this.d.network.netnsNameFor(uid));
+    const netnsReady = hostNetwork ? Promise.resolve(HOST_NS.network)
+      : pooled ? Promise.resolve(pooled.netnsPath) : createNetns(this.d.network.netnsNameFor(uid));
     const attached: Promise<PodAttachment> = hostNetwork
       ? Promise.resolve({ podId: uid, netnsName: '', netnsPath: HOST_NS.network, interfaceName: '', ip: this.d.hostIP, prefixLength: 32 })
-      : netnsReady.then(() => this.d.network.setUp(uid, {
-        ...(portMappings.length ? { portMappings } : {}),
-        cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
-      }));
+      : pooled ? Promise.resolve(pooled) : netnsReady.then(() => this.d.network.setUp(uid, setUpOptions));
     attached.catch(() => undefined); // awaited (and reported) by whoever needs the network
     const needsIP = JSON.stringify(pod.spec?.volumes ?? []).includes('status.podIP');
     const setup = Promise.all([
       netnsReady,
       createPodNamespaces(paths.namespacesDir(uid), podHostname(pod)),
-      writeEtcFiles(paths.etcDir(uid), pod, knownIP, this.d.dns),
+      writeEtcFiles(paths.etcDir(uid), pod, knownIP ?? pooled?.ip, this.d.dns),
       (needsIP ? attached : Promise.resolve(undefined)).then((a) => prepareVolumes(pod, paths, this.d.objects, this.fieldContext(pod, a?.ip))),
     ]);
     void Promise.allSettled([attached, setup]).then(release);
@@ -401,6 +407,7 @@ export class PodWorkers {
         sandbox.podIP = a.ip;
         // Same inode (O_TRUNC), so containers created before the IP was known see the final file.
         await writeFile(etc.hosts, hostsFile(pod, a.ip, this.d.dns.clusterDomain));
+        sandbox.networkReady = true;
         return a;
       }),
     };
@@ -457,17 +464,22 @@ export class PodWorkers {
     }
 
     const id = containerIdFor(uid, spec.name, attempt);
-    const stale = this.d.cache.get(id) ?? (await this.d.cache.update(id));
+    // Only a container with a bundle on disk is worth a runc call.
+    const stale = this.d.cache.get(id) ?? ((await this.d.runtime.has(id)) ? await this.d.cache.update(id) : undefined);
     if (stale) {
       // A container with this attempt exists (half-made before a crash): replace it.
       await this.d.runtime.remove(id).catch(() => undefined);
       this.d.cache.forget(id);
     }
     let release = (): void => undefined;
+    let rootfsReady: Promise<{ path: string }> | undefined;
     try {
-      const sandbox = await sandboxReady.catch((err: unknown) => { throw new SandboxNotReady(err); });
       release = await this.createSlots.acquire();
-      const rootfs = await this.d.images.createRootfs(info.reference, id);
+      // The overlay mount while the sandbox is still being made (namespaces, /etc files, volumes).
+      rootfsReady = this.d.images.createRootfs(info.reference, id);
+      rootfsReady.catch(() => undefined);
+      const sandbox = await sandboxReady.catch((err: unknown) => { throw new SandboxNotReady(err); });
+      const rootfs = await rootfsReady;
       if (JSON.stringify(spec.env ?? []).includes('status.podIP')) await sandbox.network;
       const ctx = this.fieldContext(pod, sandbox.podIP);
       const env = await resolveEnv(pod, spec, info.config.env, this.d.objects, ctx);
@@ -489,10 +501,17 @@ export class PodWorkers {
         ...(this.d.pidsLimit ? { pidsLimit: this.d.pidsLimit } : {}),
       });
       const logPath = this.d.paths.containerLog(ns, pod.metadata!.name!, uid, spec.name, attempt);
-      await this.d.runtime.createContainer(id, config, { logPath });
-      void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
-      await sandbox.network;
-      const status = await this.d.runtime.start(id);
+      let status: ContainerStatus;
+      if (sandbox.networkReady) {
+        // Network already there (pool, restart, hostNetwork): `runc run -d`, one runc process instead of two.
+        status = await this.d.runtime.run(id, config, { logPath });
+        void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
+      } else {
+        await this.d.runtime.createContainer(id, config, { logPath });
+        void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
+        await sandbox.network;
+        status = await this.d.runtime.start(id);
+      }
       release();
       this.d.cache.put(status);
       void this.d.recorder.normal(pod, 'Started', `Started container ${spec.name}`);
@@ -502,6 +521,7 @@ export class PodWorkers {
     } catch (err) {
       if (err instanceof SandboxNotReady) {
         // Reported once for the pod by run().
+        await rootfsReady?.catch(() => undefined); // a mount in flight must finish before it can be removed
         await this.d.images.removeRootfs(id).catch(() => undefined);
         return;
       }

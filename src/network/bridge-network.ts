@@ -4,7 +4,7 @@
 //
 // Cross-host (later): other nodes' pod CIDRs become routes (host-gw) or go over a VXLAN device, with
 // `mtu: 1450` here for the overlay; nothing in this file needs to change for that beyond the MTU.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -18,7 +18,7 @@ import {
 } from './cni.js';
 import { NetworkError } from './errors.js';
 import { createNetns, deleteNetns, listNetns, netnsExists, netnsPath } from './netns.js';
-import { tryRun } from './command.js';
+import { run, tryRun } from './command.js';
 import { removeIdlePortmapChains } from './portmap-chains.js';
 import { DEFAULT_CLUSTER_POD_CIDR, DEFAULT_SERVICE_CIDR, ensureUnreachableRoutes } from './host-routes.js';
 
@@ -42,6 +42,11 @@ export interface BridgeNetworkOptions {
   cniBinDir?: string;
   /** Ranges that must never leave the machine (unreachable routes); default pod and service CIDRs. */
   protectedCidrs?: string[];
+  /**
+   * Pre-attached pod network namespaces kept ready (see claim()); default 0. Each holds an address of the pod
+   * range and a bridge port while it waits.
+   */
+  poolSize?: number;
 }
 
 export interface PortMapping {
@@ -72,6 +77,12 @@ export interface PodAttachment {
 interface AttachmentRecord {
   podId: string;
   netnsName: string;
+  /** CNI_CONTAINERID the plugins know the attachment by (the pool entry's id for a claimed one); default podId. */
+  cniContainerId?: string;
+  /** Whether portmap is in the chain; records written before this field existed always had it. */
+  portMap?: boolean;
+  /** Whether the bridge plugin masquerades for this pod (records from before the node-wide rule did). */
+  podMasq?: boolean;
   state: 'adding' | 'ready';
   portMappings?: PortMapping[];
   cniArgs?: Record<string, string>;
@@ -80,6 +91,8 @@ interface AttachmentRecord {
 
 const POD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const IFNAME = 'eth0';
+/** Pool entries' ids (and so netns names `<prefix>pool-…`); never a pod uid. */
+const POOL_PREFIX = 'pool-';
 
 /** A bridge name of at most 15 characters, unique per node name: "st-<name>" when it fits, else a hash. */
 export function bridgeNameFor(nodeName: string): string {
@@ -105,6 +118,11 @@ export class BridgeNetwork {
   private readonly binDir: string;
   private readonly recordsDir: string;
   private readonly ipamDir: string;
+  private hostReady: Promise<void> | undefined;
+  private readonly pool: PodAttachment[] = [];
+  private readonly poolPending = new Set<string>();
+  private poolFilling: Promise<void> | undefined;
+  private poolClosed = true;
 
   constructor(options: BridgeNetworkOptions) {
     parseCidr(options.podCidr);
@@ -122,15 +140,16 @@ export class BridgeNetwork {
     this.ipamDir = join(options.stateDir, 'ipam');
   }
 
-  /** The CNI network configuration list this node uses. */
-  networkList(): CniNetworkList {
+  /** The CNI network configuration list this node uses (portmap only when withPortMap and enabled). */
+  networkList(withPortMap = true, withPodMasq = false): CniNetworkList {
     const o = this.options;
     const plugins: CniNetworkList['plugins'] = [
       {
         type: 'bridge',
         bridge: this.bridgeName,
         isGateway: true,
-        ipMasq: o.ipMasq ?? true,
+        // Masquerading is one node-wide rule (ensureHost), not a chain of iptables calls per pod.
+        ipMasq: withPodMasq,
         hairpinMode: o.hairpin ?? true,
         mtu: o.mtu ?? 1500,
         ipam: {
@@ -141,13 +160,28 @@ export class BridgeNetwork {
         },
       },
     ];
-    if (o.portMap ?? true) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+    if ((o.portMap ?? true) && withPortMap) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
     return { cniVersion: '1.0.0', name: this.networkName, plugins };
   }
 
-  /** Host preparation: the safety routes. Called by setUp; cheap to call again. */
+  /** Host preparation: the safety routes and the pod range's masquerade rule. Once per BridgeNetwork (retried after a failure). */
   async ensureHost(): Promise<void> {
-    await ensureUnreachableRoutes(this.options.protectedCidrs ?? [DEFAULT_CLUSTER_POD_CIDR, DEFAULT_SERVICE_CIDR]);
+    this.hostReady ??= (async () => {
+      await ensureUnreachableRoutes(this.options.protectedCidrs ?? [DEFAULT_CLUSTER_POD_CIDR, DEFAULT_SERVICE_CIDR]);
+      if (this.options.ipMasq ?? true) {
+        const rule = this.masqueradeRule();
+        if ((await tryRun('iptables', ['-w', '-t', 'nat', '-C', ...rule])) === undefined) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule]);
+      }
+    })();
+    this.hostReady.catch(() => (this.hostReady = undefined));
+    await this.hostReady;
+  }
+
+  /** Pod traffic leaving the pod range (multicast aside) goes out with the node's address, as the bridge plugin's ipMasq does. */
+  private masqueradeRule(): string[] {
+    const cidr = this.options.podCidr;
+    return ['POSTROUTING', '-s', cidr, '!', '-d', cidr, '-m', 'addrtype', '!', '--dst-type', 'MULTICAST',
+      '-m', 'comment', '--comment', `stratus masquerade ${this.networkName}`, '-j', 'MASQUERADE'];
   }
 
   netnsNameFor(podId: string): string {
@@ -169,6 +203,9 @@ export class BridgeNetwork {
     const record: AttachmentRecord = {
       podId,
       netnsName: this.netnsNameFor(podId),
+      // portmap (a plugin run plus its iptables calls) only for pods that map host ports.
+      portMap: !!options.portMappings?.length,
+      podMasq: false,
       state: 'adding',
       ...(options.portMappings?.length ? { portMappings: options.portMappings } : {}),
       ...(options.cniArgs ? { cniArgs: options.cniArgs } : {}),
@@ -176,8 +213,9 @@ export class BridgeNetwork {
     // Record the intent first so that gc() finds the pieces if we crash half-way.
     await this.writeRecord(record);
     try {
-      const path = await createNetns(record.netnsName);
-      record.result = await addNetworkList(this.binDir, this.networkList(), this.params(record, path));
+      // The caller may have made the netns already (the agent does, to create containers meanwhile).
+      const path = (await netnsExists(record.netnsName)) ? netnsPath(record.netnsName) : await createNetns(record.netnsName);
+      record.result = await addNetworkList(this.binDir, this.listOf(record), this.params(record, path));
       record.state = 'ready';
       await this.writeRecord(record);
       return this.attachment(record);
@@ -192,7 +230,7 @@ export class BridgeNetwork {
     const record = await this.readRecord(podId);
     if (!record?.result || record.state !== 'ready') throw new NetworkError('NotFound', `pod ${podId} has no network on ${this.nodeName}`);
     if (!(await netnsExists(record.netnsName))) throw new NetworkError('NotFound', `network namespace ${record.netnsName} is gone`);
-    await checkNetworkList(this.binDir, this.networkList(), this.params(record, netnsPath(record.netnsName)), record.result);
+    await checkNetworkList(this.binDir, this.listOf(record), this.params(record, netnsPath(record.netnsName)), record.result);
   }
 
   async attachmentOf(podId: string): Promise<PodAttachment | undefined> {
@@ -202,11 +240,12 @@ export class BridgeNetwork {
 
   /** Detaches the pod: CNI DEL (veth, IP reservation, NAT/port rules), then the netns. Idempotent. */
   async tearDown(podId: string): Promise<void> {
-    const record = (await this.readRecord(podId)) ?? { podId, netnsName: this.netnsNameFor(podId), state: 'adding' as const };
+    // Without a record (crash before it was written): the current chain, portmap included to be safe.
+    const record = (await this.readRecord(podId)) ?? { podId, netnsName: this.netnsNameFor(podId), podMasq: false, state: 'adding' as const };
     const path = (await netnsExists(record.netnsName)) ? netnsPath(record.netnsName) : '';
     let failure: unknown;
     try {
-      await delNetworkList(this.binDir, this.networkList(), this.params(record, path), record.result);
+      await delNetworkList(this.binDir, this.listOf(record), this.params(record, path), record.result);
     } catch (err) {
       failure = err;
     }
@@ -215,10 +254,21 @@ export class BridgeNetwork {
     await rm(this.recordPath(podId), { force: true });
   }
 
-  /** Pod ids with any trace on this node: records, namespaces, IP reservations. */
+  /**
+   * Pod ids with any trace on this node: records, namespaces, IP reservations. Pool entries waiting in this
+   * process are left out, and so are the pieces of a pool entry that a pod has claimed (they are the pod's);
+   * pool entries left by an earlier process are listed (as `pool-…` ids) so that gc() removes them.
+   */
   async knownAttachments(): Promise<string[]> {
     const ids = new Set<string>();
-    for (const f of await readdir(this.recordsDir).catch(() => [] as string[])) if (f.endsWith('.json')) ids.add(f.slice(0, -5));
+    const claimed = new Set<string>();
+    for (const f of await readdir(this.recordsDir).catch(() => [] as string[])) {
+      if (!f.endsWith('.json')) continue;
+      const id = f.slice(0, -5);
+      ids.add(id);
+      const record = await this.readRecord(id);
+      if (record?.cniContainerId && record.cniContainerId !== id) claimed.add(record.cniContainerId);
+    }
     for (const ns of await listNetns(this.netnsPrefix)) ids.add(ns.slice(this.netnsPrefix.length));
     const ipamNet = join(this.ipamDir, this.networkName);
     for (const f of await readdir(ipamNet).catch(() => [] as string[])) {
@@ -226,6 +276,8 @@ export class BridgeNetwork {
       const owner = (await readFile(join(ipamNet, f), 'utf8').catch(() => '')).split(/\r?\n/)[0]?.trim();
       if (owner) ids.add(owner);
     }
+    for (const id of claimed) ids.delete(id);
+    for (const id of this.livePoolIds()) ids.delete(id);
     return [...ids];
   }
 
@@ -243,15 +295,102 @@ export class BridgeNetwork {
 
   /** Removes every pod attachment and the node's bridge (node decommissioning, tests). */
   async destroy(): Promise<void> {
+    await this.closePool();
     await this.gc([]);
     await tryRun('ip', ['link', 'delete', this.bridgeName]);
+    while ((await tryRun('iptables', ['-w', '-t', 'nat', '-D', ...this.masqueradeRule()])) !== undefined) {
+      // a rule added twice (two processes racing at ensureHost) goes too
+    }
+    this.hostReady = undefined;
     await removeIdlePortmapChains();
     await rm(this.options.stateDir, { recursive: true, force: true });
   }
 
+  // ---- the pool of pre-attached sandboxes ----
+
+  /** Starts keeping `poolSize` attached network namespaces ready (no-op when poolSize is 0). */
+  startPool(): void {
+    if ((this.options.poolSize ?? 0) <= 0) return;
+    this.poolClosed = false;
+    this.fillPool();
+  }
+
+  /** Stops refilling and tears down the entries nobody claimed. */
+  async closePool(): Promise<void> {
+    this.poolClosed = true;
+    await this.poolFilling;
+    for (const entry of this.pool.splice(0)) await this.tearDown(entry.podId).catch(() => undefined);
+  }
+
+  /** Pool entries ready now. */
+  poolReady(): number {
+    return this.pool.length;
+  }
+
+  /**
+   * Hands a ready pool entry to the pod: its netns and address become the pod's (same CNI_CONTAINERID for the
+   * plugins, so tearDown(podId) releases them). Undefined when the pool is empty or the pod maps host ports
+   * (portmap needs the pod's mappings at ADD): the caller then uses setUp().
+   */
+  async claim(podId: string, options: SetUpOptions = {}): Promise<PodAttachment | undefined> {
+    if (!POD_ID_PATTERN.test(podId) || podId.startsWith(POOL_PREFIX)) return undefined;
+    if (options.portMappings?.length || this.poolClosed) return undefined;
+    if (await this.readRecord(podId)) return undefined; // known pod (agent restart): setUp() is idempotent
+    const entry = this.pool.shift();
+    if (!entry) return undefined;
+    this.poolPending.add(entry.podId); // still "live" until the pod's record exists
+    try {
+      const poolRecord = await this.readRecord(entry.podId);
+      if (!poolRecord?.result) return undefined;
+      const record: AttachmentRecord = {
+        podId,
+        netnsName: entry.netnsName,
+        cniContainerId: poolRecord.cniContainerId ?? entry.podId,
+        portMap: false,
+        podMasq: poolRecord.podMasq ?? true,
+        state: 'ready',
+        result: poolRecord.result,
+        ...(options.cniArgs ? { cniArgs: options.cniArgs } : {}),
+      };
+      // The pod's record first: a crash in between leaves a pool record whose pieces knownAttachments() skips.
+      await this.writeRecord(record);
+      await rm(this.recordPath(entry.podId), { force: true });
+      return this.attachment(record);
+    } finally {
+      this.poolPending.delete(entry.podId);
+      this.fillPool();
+    }
+  }
+
+  private livePoolIds(): string[] {
+    return [...this.pool.map((e) => e.podId), ...this.poolPending];
+  }
+
+  /** One entry at a time in the background, so refilling never takes more than one core from pod starts. */
+  private fillPool(): void {
+    if (this.poolFilling || this.poolClosed) return;
+    this.poolFilling = (async () => {
+      while (!this.poolClosed && this.pool.length < (this.options.poolSize ?? 0)) {
+        const id = `${POOL_PREFIX}${randomBytes(6).toString('hex')}`;
+        this.poolPending.add(id);
+        try {
+          this.pool.push(await this.setUp(id));
+        } catch {
+          break; // tried again at the next claim
+        } finally {
+          this.poolPending.delete(id);
+        }
+      }
+    })().finally(() => (this.poolFilling = undefined));
+  }
+
+  private listOf(record: AttachmentRecord): CniNetworkList {
+    return this.networkList(record.portMap ?? true, record.podMasq ?? true);
+  }
+
   private params(record: AttachmentRecord, netns: string): CniRuntimeParams {
     return {
-      containerId: record.podId,
+      containerId: record.cniContainerId ?? record.podId,
       netns,
       ifName: IFNAME,
       ...(record.cniArgs ? { args: record.cniArgs } : {}),

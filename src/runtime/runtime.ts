@@ -290,6 +290,11 @@ export class ContainerRuntime {
     return out;
   }
 
+  /** Whether a container with this id has a bundle here (one lstat, no runc call). */
+  async has(id: string): Promise<boolean> {
+    return ID_PATTERN.test(id) && (await this.exists(this.bundleDir(id)));
+  }
+
   /** Cheap exit check (one stat, no runc call), e.g. for readLogs' isFinished while following. */
   async hasExited(id: string): Promise<boolean> {
     if (await this.exists(join(this.bundleDir(id), 'exit.json'))) return true;

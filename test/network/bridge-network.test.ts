@@ -42,7 +42,10 @@ test('two pods get addresses from the node range and reach each other over the b
   assert.match(sh('ip', ['route', 'show', 'type', 'unreachable']), /10\.244\.0\.0\/16/);
   assert.match(sh('ip', ['route', 'show', 'type', 'unreachable']), /10\.96\.0\.0\/12/);
 
-  assert.ok(sh('iptables-save', ['-t', 'nat']).includes(`name: \\"${net.networkName}\\" id: \\"pod-a\\"`), 'masquerade rule for the pod');
+  // Masquerading: one rule for the node's pod range (no per-pod chain).
+  const nat = sh('iptables-save', ['-t', 'nat']);
+  assert.equal(nat.split('\n').filter((l) => l.includes(`stratus masquerade ${net.networkName}`) && l.includes('-j MASQUERADE')).length, 1, nat);
+  assert.ok(!nat.includes(`id: \\"pod-a\\"`), 'no per-pod NAT chain');
   // Idempotent set-up: same attachment; CHECK passes.
   assert.deepEqual(await net.setUp('pod-a'), a);
   await net.check('pod-a');

@@ -20,7 +20,7 @@ export interface NetworkFixture {
   cleanup(): Promise<void>;
 }
 
-export function makeNetworkFixture(options: { mtu?: number } = {}): NetworkFixture {
+export function makeNetworkFixture(options: { mtu?: number; poolSize?: number } = {}): NetworkFixture {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-net-'));
   const nodeName = `t${Math.random().toString(36).slice(2, 8)}`;
   const network = new BridgeNetwork({ nodeName, podCidr: freeTestPodCidr(), stateDir: join(dir, 'state'), ...options });
