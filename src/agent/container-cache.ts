@@ -5,6 +5,9 @@ import { identityOf } from './container-labels.js';
 
 export class ContainerCache {
   private readonly byId = new Map<string, ContainerStatus>();
+  /** When the agent last recorded each container itself (a sequence number), to tell it from older relists. */
+  private readonly touched = new Map<string, number>();
+  private sequence = 0;
 
   constructor(private readonly runtime: ContainerRuntime) {}
 
@@ -22,11 +25,16 @@ export class ContainerCache {
 
   /** Relists the runtime; returns the pod uids whose containers appeared, changed state or vanished. */
   async refresh(): Promise<Set<string>> {
+    // A relist races with the pod workers: a container they create, start or remove while runtime.list() runs
+    // must keep the state they recorded, not the older one of the list (which would hide or undo their change).
+    const listedAt = ++this.sequence;
     const fresh = await this.runtime.list();
+    const newer = (id: string): boolean => (this.touched.get(id) ?? 0) > listedAt;
     const changed = new Set<string>();
     const seen = new Set<string>();
     for (const c of fresh) {
       seen.add(c.id);
+      if (newer(c.id)) continue;
       const old = this.byId.get(c.id);
       if (!old || old.state !== c.state) {
         const uid = identityOf(c)?.podUid;
@@ -35,11 +43,12 @@ export class ContainerCache {
       this.byId.set(c.id, c);
     }
     for (const [id, old] of this.byId) {
-      if (seen.has(id)) continue;
+      if (seen.has(id) || newer(id)) continue;
       this.byId.delete(id);
       const uid = identityOf(old)?.podUid;
       if (uid) changed.add(uid);
     }
+    for (const [id, at] of this.touched) if (at <= listedAt) this.touched.delete(id);
     return changed;
   }
 
@@ -48,9 +57,11 @@ export class ContainerCache {
     try {
       const status = await this.runtime.state(id);
       this.byId.set(id, status);
+      this.touched.set(id, ++this.sequence);
       return status;
     } catch {
       this.byId.delete(id);
+      this.touched.set(id, ++this.sequence);
       return undefined;
     }
   }
@@ -65,9 +76,11 @@ export class ContainerCache {
   /** Records a status the runtime just returned. */
   put(status: ContainerStatus): void {
     this.byId.set(status.id, status);
+    this.touched.set(status.id, ++this.sequence);
   }
 
   forget(id: string): void {
     this.byId.delete(id);
+    this.touched.set(id, ++this.sequence);
   }
 }
