@@ -14,3 +14,9 @@ export function isControlledBy(obj: Resource, owner: Resource): boolean {
   const ref = controllerRef(obj);
   return ref !== undefined && ref.uid === owner.metadata?.uid;
 }
+
+/** `namespace/name` of the object's controller when it is of `kind`. */
+export function controllerKey(obj: Resource, kind: string): string | undefined {
+  const ref = controllerRef(obj);
+  return ref?.kind === kind ? `${obj.metadata?.namespace}/${ref.name}` : undefined;
+}

@@ -10,7 +10,7 @@ import { PODS, REPLICASETS } from '../client/resources.js';
 import { Expectations } from './expectations.js';
 import { Controller, type ReconcileResult } from './framework/controller.js';
 import { claimDependents, ownerKeysOf } from './owner-claims.js';
-import { controllerRef, newControllerRef } from './owner-references.js';
+import { controllerKey, newControllerRef } from './owner-references.js';
 import { isPodActive, isPodAvailable, isPodReady, readySince, restartCount } from './pod-conditions.js';
 
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -85,8 +85,7 @@ export class ReplicaSetController {
   }
 
   private ownerKey(pod: Pod): string | undefined {
-    const ref = controllerRef(pod);
-    return ref?.kind === 'ReplicaSet' ? `${pod.metadata?.namespace}/${ref.name}` : undefined;
+    return controllerKey(pod, 'ReplicaSet');
   }
 
   /** The ReplicaSet that controls the pod, or (for an orphan) every ReplicaSet whose selector matches it. */

@@ -10,7 +10,7 @@ import { JOBS, PODS } from '../../client/resources.js';
 import { Expectations } from '../expectations.js';
 import { Controller, type ReconcileResult } from '../framework/controller.js';
 import { claimDependents, ownerKeysOf } from '../owner-claims.js';
-import { controllerRef, newControllerRef } from '../owner-references.js';
+import { controllerKey, newControllerRef } from '../owner-references.js';
 import { isPodReady } from '../pod-conditions.js';
 import { DEFAULT_POD_FAILURE_BACKOFF, remainingBackoffMs, type PodFailureBackoffOptions } from './backoff.js';
 import { COMPLETION_INDEX, completionIndexOf, formatIndexes } from './completion-index.js';
@@ -129,8 +129,7 @@ export class JobController {
   }
 
   private ownerKey(pod: Pod): string | undefined {
-    const ref = controllerRef(pod);
-    return ref?.kind === 'Job' ? `${pod.metadata?.namespace}/${ref.name}` : undefined;
+    return controllerKey(pod, 'Job');
   }
 
   private jobsFor(pod: Pod): string[] {
