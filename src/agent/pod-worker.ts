@@ -9,12 +9,12 @@ import { isConflict, isNotFound, type ApiClient } from '../client/api-client.js'
 import type { EventRecorder } from '../client/event-recorder.js';
 import { PODS } from '../client/resources.js';
 import type { BridgeNetwork, PodAttachment, PortMapping } from '../network/bridge-network.js';
-import { createNetns } from '../network/netns.js';
+import { createNetns, NETNS_DIR, netnsPath as netnsPathOf } from '../network/netns.js';
 import { ImageError } from '../runtime/images/errors.js';
 import type { ImageInfo } from '../runtime/images/image-info.js';
 import type { ImageStore } from '../runtime/images/image-store.js';
 import { readLogs } from '../runtime/log-reader.js';
-import { createPodNamespaces, removePodNamespaces } from '../runtime/pod-namespaces.js';
+import { createPodNamespaces, isSharedMountPoint, removePodNamespaces } from '../runtime/pod-namespaces.js';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/runtime.js';
 import type { Backoff } from './backoff.js';
 import type { ContainerCache } from './container-cache.js';
@@ -382,8 +382,14 @@ export class PodWorkers {
     // burst of pods finishes one by one instead of all at the end.
     const release = await this.sandboxSlots.acquire();
     // hostNetwork pods join the host's network namespace (PID 1's) and use the node's address; no CNI.
+    // Otherwise the netns comes from the pool, or with the IPC/UTS namespaces from one `unshare` (once `ip netns`
+    // has prepared /run/netns), or from `ip netns add`.
+    const netnsName = this.d.network.netnsNameFor(uid);
+    const withNamespaces = !hostNetwork && !pooled && (await this.netnsDirReady());
+    const podNamespaces = createPodNamespaces(paths.namespacesDir(uid), podHostname(pod), withNamespaces ? netnsPathOf(netnsName) : undefined);
     const netnsReady = hostNetwork ? Promise.resolve(HOST_NS.network)
-      : pooled ? Promise.resolve(pooled.netnsPath) : createNetns(this.d.network.netnsNameFor(uid));
+      : pooled ? Promise.resolve(pooled.netnsPath)
+        : withNamespaces ? podNamespaces.then(() => netnsPathOf(netnsName)) : createNetns(netnsName);
     const attached: Promise<PodAttachment> = hostNetwork
       ? Promise.resolve({ podId: uid, netnsName: '', netnsPath: HOST_NS.network, interfaceName: '', ip: this.d.hostIP, prefixLength: 32 })
       : pooled ? Promise.resolve(pooled) : netnsReady.then(() => this.d.network.setUp(uid, setUpOptions));
@@ -391,7 +397,7 @@ export class PodWorkers {
     const needsIP = JSON.stringify(pod.spec?.volumes ?? []).includes('status.podIP');
     const setup = Promise.all([
       netnsReady,
-      createPodNamespaces(paths.namespacesDir(uid), podHostname(pod)),
+      podNamespaces,
       writeEtcFiles(paths.etcDir(uid), pod, knownIP ?? pooled?.ip, this.d.dns),
       (needsIP ? attached : Promise.resolve(undefined)).then((a) => prepareVolumes(pod, paths, this.d.objects, this.fieldContext(pod, a?.ip))),
     ]);
@@ -414,6 +420,14 @@ export class PodWorkers {
     sandbox.network.catch(() => undefined);
     this.sandboxes.set(uid, sandbox);
     return sandbox;
+  }
+
+  private netnsDirChecked = false;
+
+  /** /run/netns is a shared mount point (the first `ip netns add` on the machine makes it one). */
+  private async netnsDirReady(): Promise<boolean> {
+    if (!this.netnsDirChecked) this.netnsDirChecked = await isSharedMountPoint(NETNS_DIR);
+    return this.netnsDirChecked;
   }
 
   private fieldContext(pod: Pod, podIP: string | undefined): FieldContext {

@@ -13,23 +13,59 @@ export interface PodNamespaces {
   uts: string;
 }
 
-/** Creates (or returns the existing) pod namespaces in `dir`, with the UTS hostname set. */
-export async function createPodNamespaces(dir: string, hostname?: string): Promise<PodNamespaces> {
+/**
+ * Creates (or returns the existing) pod namespaces in `dir`, with the UTS hostname set. With `netnsPath` (e.g.
+ * /run/netns/<name>, a file in a directory `ip netns` has prepared) the pod's network namespace is made by the
+ * same `unshare` run, loopback up: one process from the agent instead of three (each spawn from a large Node
+ * process costs ≈ 10 ms of its main thread).
+ */
+export async function createPodNamespaces(dir: string, hostname?: string, netnsPath?: string): Promise<PodNamespaces> {
   const ns = { ipc: join(dir, 'ipc'), uts: join(dir, 'uts') };
-  if (await isNsMount(ns.ipc) && await isNsMount(ns.uts)) return ns;
+  const mounts = await nsMounts();
+  const wantNet = netnsPath !== undefined && !mounts.has(netnsPath);
+  if (mounts.has(ns.ipc) && mounts.has(ns.uts)) {
+    if (wantNet) await createNetnsAt(netnsPath);
+    return ns;
+  }
   await removePodNamespaces(dir);
   await mkdir(dir, { recursive: true });
   await writeFile(ns.ipc, '');
   await writeFile(ns.uts, '');
-  // `hostname` from inside the new UTS namespace; /bin/true-like when no hostname is wanted.
-  const cmd = hostname ? ['hostname', hostname] : ['true'];
+  if (wantNet) await writeFile(netnsPath, '');
+  // `hostname` and `ip link set lo up` from inside the new namespaces.
+  const script = [hostname ? 'hostname "$1"' : 'true', ...(wantNet ? ['ip link set lo up'] : [])].join(' && ');
   try {
-    await execFileP('unshare', [`--ipc=${ns.ipc}`, `--uts=${ns.uts}`, ...cmd]);
+    await execFileP('unshare', [`--ipc=${ns.ipc}`, `--uts=${ns.uts}`, ...(wantNet ? [`--net=${netnsPath}`] : []), 'sh', '-c', script, 'sh', hostname ?? '']);
   } catch (err) {
     await removePodNamespaces(dir);
+    if (wantNet) await removeNsFile(netnsPath);
     throw new RuntimeError('RuncFailed', `could not create pod namespaces in ${dir}: ${(err as Error).message}`);
   }
   return ns;
+}
+
+async function createNetnsAt(path: string): Promise<void> {
+  await writeFile(path, '');
+  try {
+    await execFileP('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+  } catch (err) {
+    await removeNsFile(path);
+    throw new RuntimeError('RuncFailed', `could not create network namespace ${path}: ${(err as Error).message}`);
+  }
+}
+
+async function removeNsFile(path: string): Promise<void> {
+  if ((await nsMounts()).has(path)) await execFileP('umount', ['-l', path]).catch(() => undefined);
+  await rm(path, { force: true });
+}
+
+/** Whether `dir` is a mount point with shared propagation (what `ip netns add` makes of /run/netns). */
+export async function isSharedMountPoint(dir: string): Promise<boolean> {
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  return mounts.split('\n').some((line) => {
+    const f = line.split(' ');
+    return f[4] === dir && f.slice(6, f.indexOf('-')).some((o) => o.startsWith('shared:'));
+  });
 }
 
 /** Unmounts and deletes the pod namespaces in `dir`. Idempotent. */
@@ -42,6 +78,10 @@ export async function removePodNamespaces(dir: string): Promise<void> {
 }
 
 async function isNsMount(path: string): Promise<boolean> {
+  return (await nsMounts()).has(path);
+}
+
+async function nsMounts(): Promise<Set<string>> {
   const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  return mounts.split('\n').some((line) => line.split(' ')[4] === path);
+  return new Set(mounts.split('\n').map((line) => line.split(' ')[4] ?? ''));
 }
