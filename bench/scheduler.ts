@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scheduler [--nodes 5000] [--pods 30000]`
+ * `npm run bench -- scheduler [--nodes 5000] [--pods 30000] [--workloads plain,anti-affinity,spread] [--schedulers stratus,first-fit]`
  * Places pods on hollow nodes behind a real `stratus server` (child process) with the Stratus scheduler and with a
  * first-fit baseline (same informers and binding path), for three workloads: plain resources, required
  * anti-affinity on hostname, and topology spread over 10 zones. Prints pods/s (backlog drained after the scheduler
@@ -21,6 +21,8 @@ const { values } = parseArgs({ options: {
   groups: { type: 'string', default: '30' },
   'stream-pods': { type: 'string', default: '2000' },
   'stream-rate': { type: 'string', default: '400' },
+  workloads: { type: 'string', default: 'plain,anti-affinity,spread' },
+  schedulers: { type: 'string', default: 'stratus,first-fit' },
 } });
 const NODES = Number(values.nodes);
 const PODS_PER_RUN = Number(values.pods);
@@ -138,24 +140,29 @@ async function main(): Promise<void> {
     console.log(`registered ${NODES} hollow nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const rows: Array<Array<string | number>> = [['workload', 'scheduler', 'pods/s', 'seconds']];
-    for (const workload of ['plain', 'anti-affinity', 'spread'] as Workload[]) {
-      for (const impl of ['stratus', 'first-fit'] as Impl[]) {
+    let firstRunRss: number | undefined;
+    const workloads = values.workloads!.split(',') as Workload[];
+    const impls = values.schedulers!.split(',') as Impl[];
+    for (const workload of workloads) {
+      for (const impl of impls) {
         const r = await throughput(client, workload, impl);
         rows.push([workload, impl, r.podsPerSecond.toFixed(0), r.seconds.toFixed(1)]);
+        firstRunRss ??= server.rss();
         console.log(`  ${workload} / ${impl}: ${r.podsPerSecond.toFixed(0)} pods/s`);
       }
     }
     const lat: Array<Array<string | number>> = [['scheduler', `p50 ms (${STREAM_RATE} pods/s stream)`, 'p99 ms']];
-    for (const impl of ['stratus', 'first-fit'] as Impl[]) {
+    for (const impl of impls) {
       const r = await latency(client, impl);
       lat.push([impl, r.p50.toFixed(1), r.p99.toFixed(1)]);
     }
-    const totalPods = PODS_PER_RUN * 6 + STREAM_PODS * 2;
+    const totalPods = PODS_PER_RUN * workloads.length * impls.length + STREAM_PODS * impls.length;
     console.log('\nThroughput (backlog of pending pods drained after the scheduler synced):');
     console.log(table(rows));
     console.log('\nCreation → binding latency:');
     console.log(table(lat));
-    console.log(`\ncontrol plane (stratus server: API server + store + controllers) RSS with ${NODES} nodes and ${totalPods} pods: ${(server.rss() / 1024 / 1024).toFixed(0)} MiB`);
+    const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+    console.log(`\ncontrol plane (stratus server: API server + store + controllers) RSS with ${NODES} nodes and ${PODS_PER_RUN} pods: ${mib(firstRunRss ?? 0)} MiB; at the end, with ${totalPods} pods: ${mib(server.rss())} MiB`);
     console.log(`bench process (hollow agent + schedulers' caches) RSS: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
     await hollow.stop();
   } finally {
