@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { NetworkError } from './errors.js';
+import { PORTMAP_LOCK } from './portmap-chains.js';
 
 export const DEFAULT_CNI_BIN_DIR = '/usr/lib/cni';
 
@@ -66,7 +67,10 @@ export async function execPlugin(
     // IgnoreUnknown=1: plugins otherwise reject keys they do not know (as containerd and CRI-O do).
     env.CNI_ARGS = ['IgnoreUnknown=1', ...Object.entries(params.args).map(([k, v]) => `${k}=${v}`)].join(';');
   }
-  const child = spawn(join(binDir, type), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // portmap edits host-wide chains that removeIdlePortmapChains may be removing: both hold the same lock.
+  const child = type === 'portmap'
+    ? spawn('flock', [PORTMAP_LOCK, join(binDir, type)], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(join(binDir, type), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
