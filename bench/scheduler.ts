@@ -128,7 +128,8 @@ async function latency(client: ApiClient, impl: Impl): Promise<{ p50: number; p9
 
 async function main(): Promise<void> {
   console.log(`scheduler benchmark: ${NODES} hollow nodes, ${PODS_PER_RUN} pods per run, ${GROUPS} groups per workload`);
-  const server = await startServerProcess(['--no-scheduler']);
+  // A long node grace period: 5,000 leases compete with the binding storm, and a late renewal must not evict pods mid-run.
+  const server = await startServerProcess(['--no-scheduler', '--node-monitor-grace-period', '300']);
   try {
     const client = server.client;
     const t0 = performance.now();
