@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,19 +44,10 @@ function runCommand(cmd: string, args: string[], stderrFile?: string): Promise<n
   });
 }
 
+import { freePort } from '../test/fixtures/registry.js';
+
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `stratus server` as a child process; resolves once its admin kubeconfig works. */
 async function startServerProcess(dataDir: string): Promise<{ kubeconfigPath: string; close(): Promise<void> }> {

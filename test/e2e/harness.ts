@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,10 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/api/object.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, PODS, SECRETS, SERVICES, type ResourceType } from '../../src/client/resources.js';
+
+import { freePort } from '../fixtures/registry.js';
+
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -35,17 +38,6 @@ export interface StratusServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a command to completion, feeding `input` on stdin. */
 export function run(command: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
