@@ -110,3 +110,14 @@ test('scale and the deployment table', async () => {
   assert.equal(table.rows[0]![1], '5/5');
   assert.equal(table.rows[0]![2], '5');
 });
+
+test('describe node shows capacity, conditions and the pods on it', async () => {
+  const pods = parseTable(await server.kubectlOk(['get', 'pods', '-l', 'app=web', '-o', 'wide']));
+  const node = pods.rows[0]![6]!;
+  const out = await server.kubectlOk(['describe', 'node', node]);
+  assert.match(out, /^Name:\s+hollow-\d/m);
+  assert.match(out, /Conditions:[\s\S]*Ready\s+True/);
+  assert.match(out, /Capacity:[\s\S]*cpu:\s+4/);
+  assert.match(out, /Non-terminated Pods:/);
+  assert.match(out, new RegExp(`default\\s+${pods.rows[0]![0]}`));
+});
