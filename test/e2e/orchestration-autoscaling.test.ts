@@ -57,12 +57,14 @@ describe('horizontal pod autoscaling with real agents', { skip: canRun ? false :
 
     const started = Date.now();
     assert.match(await cluster.kubectlOk(['autoscale', 'deployment', 'burn', '--cpu-percent=50', '--min=1', '--max=3']), /horizontalpodautoscaler.autoscaling\/burn autoscaled/);
-    // `behavior` exists only in autoscaling/v2: no scale-down stabilization, so the test need not wait 5 minutes.
-    await cluster.kubectlOk(['patch', 'hpa.v2.autoscaling', 'burn', '--type=merge', '-p', JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } })]);
+    // `behavior` exists only in autoscaling/v2: a short scale-down stabilization (20 s instead of 5 minutes), long
+    // enough that freshly started burners, whose first usage sample is still low, do not flap the size back down.
+    await cluster.kubectlOk(['patch', 'hpa.v2.autoscaling', 'burn', '--type=merge', '-p', JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 20 } } } })]);
 
     await waitFor(async () => (await replicas()) === 3, 90_000, 'the HPA to scale the burner to 3');
     const upSeconds = (Date.now() - started) / 1000;
-    assert.ok((await rescales()).some((m) => /^New size: 3; reason: cpu resource utilization \(percentage of request\) above target$/.test(m)), (await rescales()).join(' | '));
+    // The event is recorded just after the scale is written: wait for it rather than race it.
+    await waitFor(async () => (await rescales()).some((m) => /^New size: 3; reason: cpu resource utilization \(percentage of request\) above target$/.test(m)), 15_000, 'the scale-up event');
     // The controller writes the scale first and its status right after.
     const busy = await waitFor(async () => {
       const hpa = await cluster.client.get(HORIZONTALPODAUTOSCALERS, 'burn', { namespace: 'default' }) as HorizontalPodAutoscaler;
@@ -92,7 +94,7 @@ describe('horizontal pod autoscaling with real agents', { skip: canRun ? false :
     }
     await waitFor(async () => (await replicas()) === 1, 90_000, 'the HPA to scale the burner back to 1');
     const downSeconds = (Date.now() - stopped) / 1000;
-    assert.ok((await rescales()).includes('New size: 1; reason: All metrics below target'), (await rescales()).join(' | '));
+    await waitFor(async () => (await rescales()).includes('New size: 1; reason: All metrics below target'), 15_000, 'the scale-down event');
     console.log(`autoscaling: 1 → 3 after ${upSeconds.toFixed(1)} s at ${utilization}% of the cpu request; 3 → 1 ${downSeconds.toFixed(1)} s after the load stopped (HPA sync period 15 s)`);
   }));
 });
