@@ -34,6 +34,9 @@ export interface InformerOptions<T> extends Scope {
  * resourceVersion with bookmarks; resumes from the last seen version after a disconnect and relists after 410.
  * Handlers see add/update/delete in order; the cache is always updated before handlers run.
  */
+/** The name of the index every informer maintains by metadata.namespace. */
+export const NAMESPACE_INDEX = 'namespace';
+
 export class Informer<T extends Resource = KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
@@ -54,7 +57,8 @@ export class Informer<T extends Resource = KubeObject> {
 
   constructor(private readonly client: ApiClient, readonly ref: Ref<T>, private readonly options: InformerOptions<T> = {}) {
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ informer: ref.plural });
-    this.indexers = { ...options.indexers };
+    // Every informer keeps client-go's namespace index, so controllers can list an owner's namespace cheaply.
+    this.indexers = { [NAMESPACE_INDEX]: (obj) => [obj.metadata?.namespace ?? ''], ...options.indexers };
     for (const name of Object.keys(this.indexers)) {
       this.indexes.set(name, new Map());
       this.indexValues.set(name, new Map());
@@ -131,6 +135,11 @@ export class Informer<T extends Resource = KubeObject> {
     this.indexes.set(name, new Map());
     this.indexValues.set(name, new Map());
     for (const [key, obj] of this.items) this.reindex(key, obj);
+  }
+
+  /** Cached objects in one namespace (the built-in namespace index). */
+  inNamespace(namespace: string): T[] {
+    return this.byIndex(NAMESPACE_INDEX, namespace);
   }
 
   /** Objects whose index function returned `value` for the index `name`. */

@@ -64,8 +64,6 @@ export class ReplicaSetController {
     this.recorder = new EventRecorder(options.client, { component: 'replicaset-controller', logger: options.logger });
     this.replicaSets = this.factory.informer(REPLICASETS);
     this.pods = this.factory.informer(PODS);
-    this.pods.addIndexer('namespace', (p) => [p.metadata?.namespace ?? '']);
-    this.replicaSets.addIndexer('namespace', (rs) => [rs.metadata?.namespace ?? '']);
     this.controller = new Controller({ name: 'replicaset', logger: options.logger, workers: options.workers ?? 4, reconcile: (key) => this.reconcile(key) });
     this.controller.watch(this.replicaSets);
     this.controller.watch(this.pods, (pod) => this.ownersOf(pod));
@@ -90,7 +88,7 @@ export class ReplicaSetController {
 
   /** The ReplicaSet that controls the pod, or (for an orphan) every ReplicaSet whose selector matches it. */
   private ownersOf(pod: Pod): string[] {
-    return ownerKeysOf(pod, 'ReplicaSet', () => this.replicaSets.byIndex('namespace', pod.metadata?.namespace ?? ''));
+    return ownerKeysOf(pod, 'ReplicaSet', () => this.replicaSets.inNamespace(pod.metadata?.namespace ?? ''));
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -105,7 +103,7 @@ export class ReplicaSetController {
     }
     const owned = await claimDependents({
       client: this.options.client, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector,
-      ref: PODS, candidates: this.pods.byIndex('namespace', ns),
+      ref: PODS, candidates: this.pods.inNamespace(ns),
     });
     const active = owned.filter(isPodActive);
     const desired = rs.spec?.replicas ?? 1;

@@ -57,9 +57,6 @@ export class DeploymentController {
     this.deployments = this.factory.informer(DEPLOYMENTS);
     this.replicaSets = this.factory.informer(REPLICASETS);
     this.pods = this.factory.informer(PODS);
-    this.replicaSets.addIndexer('namespace', (rs) => [rs.metadata?.namespace ?? '']);
-    this.deployments.addIndexer('namespace', (d) => [d.metadata?.namespace ?? '']);
-    this.pods.addIndexer('namespace', (p) => [p.metadata?.namespace ?? '']);
     this.controller = new Controller({ name: 'deployment', logger: options.logger, workers: options.workers ?? 4, reconcile: (key) => this.reconcile(key) });
     this.controller.watch(this.deployments);
     this.controller.watch(this.replicaSets, (rs) => this.ownersOf(rs));
@@ -82,7 +79,7 @@ export class DeploymentController {
   }
 
   private ownersOf(rs: ReplicaSet): string[] {
-    return ownerKeysOf(rs, 'Deployment', () => this.deployments.byIndex('namespace', rs.metadata?.namespace ?? ''));
+    return ownerKeysOf(rs, 'Deployment', () => this.deployments.inNamespace(rs.metadata?.namespace ?? ''));
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -90,7 +87,7 @@ export class DeploymentController {
     if (!d || d.metadata?.deletionTimestamp) return;
     const all = await claimDependents({
       client: this.options.client, owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment',
-      selector: fromLabelSelector(d.spec?.selector), ref: REPLICASETS, candidates: this.replicaSets.byIndex('namespace', d.metadata!.namespace!),
+      selector: fromLabelSelector(d.spec?.selector), ref: REPLICASETS, candidates: this.replicaSets.inNamespace(d.metadata!.namespace!),
     });
     const newRS = all.find((rs) => templatesEqual(rs.spec?.template, d.spec?.template));
     const old = all.filter((rs) => rs !== newRS).sort(oldestFirst);
@@ -166,7 +163,7 @@ export class DeploymentController {
     }
     if (scaledDown) return this.syncStatus(d, existingNew, scaledOld, {});
     const oldUids = new Set(old.map((rs) => rs.metadata?.uid));
-    const oldPodsRunning = this.pods.byIndex('namespace', d.metadata!.namespace!)
+    const oldPodsRunning = this.pods.inNamespace(d.metadata!.namespace!)
       .some((p) => oldUids.has(controllerRef(p)?.uid) && !isPodTerminal(p));
     if (oldPodsRunning) return this.syncStatus(d, existingNew, scaledOld, {});
     const { newRS, created } = await this.ensureNewReplicaSet(d, existingNew, old, false);

@@ -104,7 +104,6 @@ export class HorizontalPodAutoscalerController {
     };
     this.hpas = this.factory.informer(HORIZONTALPODAUTOSCALERS);
     this.pods = this.factory.informer(PODS);
-    this.pods.addIndexer('namespace', (p) => [p.metadata?.namespace ?? '']);
     this.controller = new Controller({ name: 'horizontal-pod-autoscaler', logger: options.logger, workers: options.workers ?? 4, reconcile: (key) => this.reconcile(key) });
     // New HPAs and spec changes are looked at now; everything else waits for the sync period (our own status
     // writes must not trigger a re-evaluation).
@@ -246,7 +245,7 @@ export class HorizontalPodAutoscalerController {
       return { statuses, error: message };
     }
     const namespace = hpa.metadata!.namespace!;
-    const pods = this.pods.byIndex('namespace', namespace).filter((p) => matches(selector, p.metadata?.labels));
+    const pods = this.pods.inNamespace(namespace).filter((p) => matches(selector, p.metadata?.labels));
     const hpaKey = `${namespace}/${hpa.metadata!.name}`;
     this.selectors.set(hpaKey, { namespace, selector });
     const selecting = new Set<string>();

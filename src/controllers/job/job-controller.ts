@@ -92,8 +92,6 @@ export class JobController {
     this.recorder = new EventRecorder(options.client, { component: 'job-controller', logger: options.logger });
     this.jobs = this.factory.informer(JOBS);
     this.pods = this.factory.informer(PODS);
-    this.pods.addIndexer('namespace', (p) => [p.metadata?.namespace ?? '']);
-    this.jobs.addIndexer('namespace', (j) => [j.metadata?.namespace ?? '']);
     this.controller = new Controller({ name: 'job', logger: options.logger, workers: options.workers ?? 4, reconcile: (key) => this.reconcile(key) });
     this.controller.watch(this.jobs);
     this.controller.watch(this.pods, (pod) => this.jobsFor(pod));
@@ -133,7 +131,7 @@ export class JobController {
   }
 
   private jobsFor(pod: Pod): string[] {
-    return ownerKeysOf(pod, 'Job', () => this.jobs.byIndex('namespace', pod.metadata?.namespace ?? ''));
+    return ownerKeysOf(pod, 'Job', () => this.jobs.inNamespace(pod.metadata?.namespace ?? ''));
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -150,7 +148,7 @@ export class JobController {
     }
     const pods = await claimDependents({
       client: this.options.client, owner: job, ownerApiVersion: 'batch/v1', ownerKind: 'Job', selector,
-      ref: PODS, candidates: this.pods.byIndex('namespace', job.metadata!.namespace!),
+      ref: PODS, candidates: this.pods.inNamespace(job.metadata!.namespace!),
     });
     const groups = groupPods(pods);
     const now = Date.now();
