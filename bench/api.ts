@@ -143,7 +143,9 @@ async function watchFanOut(client: Client, ns: string, watchers: number, rounds:
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 5000);
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-api-'));
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', dir], { stdio: 'inherit' });
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server process.
+  const execArgv = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', dir], { stdio: 'inherit', execArgv });
   try {
     const ready = await new Promise<Ready>((resolve, reject) => {
       child.once('message', (m) => resolve(m as Ready));

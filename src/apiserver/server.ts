@@ -9,6 +9,7 @@ import { ApiError, errors } from '../api/errors.js';
 import type { Store } from '../store/store.js';
 import { ClusterIpAllocator, parseCidr } from './admission/cluster-ip-allocator.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
+import { NamespaceStates } from './admission/namespace-states.js';
 import { podAdmission } from './admission/pod-admission.js';
 import { authenticate, isPublicPath, type UserInfo } from './auth.js';
 import { bootstrapCluster, loadClusterIps } from './bootstrap.js';
@@ -62,11 +63,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { store, logger } = options;
   const kinds = indexKinds(registeredKinds());
   const allocator = new ClusterIpAllocator(parseCidr(options.serviceClusterIpRange ?? '10.96.0.0/12'));
+  const namespaces = new NamespaceStates(store);
   const ctx: ServerContext = {
     store, kinds, logger,
-    admission: [namespaceLifecycle(store), podAdmission(), allocator.hook()],
+    admission: [namespaceLifecycle(namespaces), podAdmission(), allocator.hook()],
   };
   await loadClusterIps(ctx, allocator);
+  await namespaces.start();
   const rest = new RestHandler(ctx);
 
   const app = Fastify({
@@ -97,7 +100,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     await reply.code(401).type('application/json').send(JSON.stringify(errors.unauthorized().toStatus()));
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Registered only when it would log: a hook costs every request a promise.
+  if (logger.isLevelEnabled('debug')) app.addHook('onResponse', async (request, reply) => {
     logger.debug({ method: request.method, path: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.user?.username }, 'request');
   });
 
@@ -140,13 +144,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     app.addHook('onClose', async () => nodeTransport.close());
   }
   routeUpgrades(app);
+  app.addHook('onClose', async () => namespaces.stop());
 
   const restRoute = async (request: FastifyRequest, reply: FastifyReply) => rest.handle(request, reply);
   for (const url of ['/api/*', '/apis/*']) {
     app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url, handler: restRoute });
   }
 
-  await app.listen({ host: options.host, port: options.port });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    namespaces.stop();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const urlHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
