@@ -134,8 +134,13 @@ function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
   });
 }
 
+let lastStamp = { second: NaN, text: '' };
+
+/** RFC 3339 time to the second, as managedFields record it (one string per second, reused). */
 function timestamp(now: Date | undefined): string {
-  return (now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor((now ? now.getTime() : Date.now()) / 1000);
+  if (second !== lastStamp.second) lastStamp = { second, text: `${new Date(second * 1000).toISOString().slice(0, -5)}Z` };
+  return lastStamp.text;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -160,9 +165,12 @@ class FieldManager {
     return this.walker.rootMeta(this.options.schema);
   }
 
+  /** Drops what is never tracked from `set`, a fresh set nobody else holds (changed in place). */
   private tracked(set: FieldSet): FieldSet {
-    return new FieldSet(set.paths().filter((p) =>
-      !(p.length === 1 && p[0] === 'f:metadata') && !this.reset.some((r) => r.every((pe, i) => p[i] === pe))));
+    if (set.isEmpty()) return set;
+    set.delete(['f:metadata']);
+    for (const r of this.reset) set.deleteSubtree(r);
+    return set;
   }
 
   fieldSet(obj: JsonObject): FieldSet {
@@ -386,7 +394,10 @@ export function recordUpdate(
 
   const change = fm.compare(before, after);
   const taken = change.modified.union(change.added);
-  for (const [id, m] of managers) managers.set(id, { ...m, set: m.set.difference(taken).difference(change.removed) });
+  if (managers.size > 0) {
+    const gone = taken.union(change.removed);
+    for (const [id, m] of managers) managers.set(id, { ...m, set: m.set.difference(gone) });
+  }
   const id = managerId({ manager, operation, apiVersion, ...(options.subresource ? { subresource: options.subresource } : {}) });
   const existing = managers.get(id);
   if (!taken.isEmpty() || existing) {

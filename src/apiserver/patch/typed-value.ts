@@ -9,7 +9,7 @@
  */
 import type { SchemaNode } from '../../api/schema/schema-node.js';
 import { cloneJson, isJsonObject, jsonEqual, own, type JsonObject, type JsonValue } from './json-value.js';
-import { fieldElement, FieldSet, keyElement, valueElement, type FieldPath, type PathElement } from './field-set.js';
+import { fieldElement, FieldSet, keyElement, PathNode, valueElement, type FieldPath, type PathElement } from './field-set.js';
 import { describeNode, fieldMeta, NO_META, type FieldMeta, type SchemaResolver } from './patch-schema.js';
 
 export type ListKind =
@@ -67,6 +67,17 @@ function itemElements(kind: ListKind, ...lists: JsonValue[][]): PathElement[][] 
   return elementsWith(kind, kind.keys, lists) ?? (kind.altKeys ? elementsWith(kind, kind.altKeys, lists) : undefined);
 }
 
+/** What a walk needs about one field of an object. */
+interface FieldInfo {
+  readonly pe: PathElement;
+  readonly meta: FieldMeta;
+  /** A property the schema declares (as opposed to an entry of a map). */
+  readonly declared: boolean;
+}
+
+// By parent FieldMeta (one per schema node and resolver); declared fields only, so user map keys never pile up.
+const declaredFields = new WeakMap<FieldMeta, Map<string, FieldInfo>>();
+
 export class TypedWalker {
   constructor(private readonly resolve: SchemaResolver) {}
 
@@ -74,8 +85,17 @@ export class TypedWalker {
     return fieldMeta(meta.schema, key, this.resolve);
   }
 
-  private declared(meta: FieldMeta, key: string): boolean {
-    return meta.schema?.properties !== undefined && Object.hasOwn(meta.schema.properties, key);
+  private field(meta: FieldMeta, key: string): FieldInfo {
+    let fields = declaredFields.get(meta);
+    let info = fields?.get(key);
+    if (info) return info;
+    const declared = meta.schema?.properties !== undefined && Object.hasOwn(meta.schema.properties, key);
+    info = { pe: fieldElement(key), meta: this.child(meta, key), declared };
+    if (declared) {
+      if (!fields) declaredFields.set(meta, (fields = new Map()));
+      fields.set(key, info);
+    }
+    return info;
   }
 
   private element(meta: FieldMeta): FieldMeta {
@@ -88,63 +108,74 @@ export class TypedWalker {
 
   /**
    * Every path an object sets (ToFieldSet): scalars, atomic lists/maps, list items, map entries that are not
-   * declared fields, and null or empty maps. `leaves` receives the value of every terminal path.
+   * declared fields, and null or empty maps. With `leaves`, terminal nodes record their value (PathNode.leaf);
+   * `maps` receives the paths of the granular maps (labels, annotations…) the object holds.
    */
-  fieldSet(value: JsonObject, meta: FieldMeta, leaves?: Map<string, JsonValue>, maps?: FieldPath[]): FieldSet {
+  fieldSet(value: JsonObject, meta: FieldMeta, leaves = false, maps?: FieldPath[]): FieldSet {
     const set = new FieldSet();
-    const add = (path: PathElement[], v: JsonValue, terminal: boolean) => {
-      set.add(path);
-      if (terminal && leaves) leaves.set(JSON.stringify(path), v);
+    const root = set.root;
+    const path: PathElement[] = [];
+    const leaf = (node: PathNode, v: JsonValue) => {
+      node.member = true;
+      if (leaves) {
+        node.leaf = true;
+        node.value = v;
+      }
     };
-    const walk = (v: JsonValue, m: FieldMeta, path: PathElement[]): void => {
+    const walk = (v: JsonValue, m: FieldMeta, node: PathNode): void => {
       if (isJsonObject(v)) {
-        if (m.mapType === 'atomic' && path.length > 0) return add(path, v, true);
-        if (maps && path.length > 0 && isGranularMap(m)) maps.push(path);
-        for (const [k, child] of Object.entries(v)) {
+        if (m.mapType === 'atomic' && node !== root) return leaf(node, v);
+        if (maps && node !== root && isGranularMap(m)) maps.push(path.slice());
+        for (const k of Object.keys(v)) {
+          const child = v[k];
           if (child === undefined) continue; // absent, as in JSON
-          const childPath = [...path, fieldElement(k)];
-          walk(child, this.child(m, k), childPath);
-          if (child === null || (isJsonObject(child) && Object.keys(child).length === 0)) add(childPath, child, true);
-          else if (!this.declared(m, k) && !set.has(childPath)) add(childPath, child, false);
+          const { pe, meta: childMeta, declared } = this.field(m, k);
+          const childNode = node.child(pe);
+          path.push(pe);
+          walk(child, childMeta, childNode);
+          path.pop();
+          if (child === null || (isJsonObject(child) && hasNoKeys(child))) leaf(childNode, child);
+          else if (!declared) childNode.member = true;
+          node.prune(pe);
         }
         return;
       }
       if (Array.isArray(v)) {
         const kind = listKind(m);
         const pes = itemElements(kind, v)?.[0];
-        if (!pes) return add(path, v, true);
+        if (!pes) return leaf(node, v);
         const em = this.element(m);
-        v.forEach((item, i) => {
-          const itemPath = [...path, pes[i]!];
-          if (kind.kind === 'set') add(itemPath, item, true);
+        for (let i = 0; i < v.length; i++) {
+          const item = v[i]!;
+          const itemNode = node.child(pes[i]!);
+          if (kind.kind === 'set') leaf(itemNode, item);
           else {
-            add(itemPath, item, false);
-            walk(item, em, itemPath);
+            itemNode.member = true;
+            path.push(pes[i]!);
+            walk(item, em, itemNode);
+            path.pop();
           }
-        });
+        }
         return;
       }
-      if (path.length > 0) add(path, v, true);
+      if (node !== root) leaf(node, v);
     };
-    walk(value, meta, []);
+    walk(value, meta, root);
     return set;
   }
 
   /** Added / removed / modified paths from `before` to `after` (upstream TypedValue.Compare). */
   compare(before: JsonObject, after: JsonObject, meta: FieldMeta): { added: FieldSet; removed: FieldSet; modified: FieldSet } {
-    const beforeLeaves = new Map<string, JsonValue>();
-    const afterLeaves = new Map<string, JsonValue>();
+    const b = this.fieldSet(before, meta, true);
+    // With nothing before (a create), nothing can be modified: the new leaves need no recording.
     const afterMaps: FieldPath[] = [];
-    const b = this.fieldSet(before, meta, beforeLeaves);
-    const a = this.fieldSet(after, meta, afterLeaves, afterMaps);
-    const modified = new FieldSet(b.intersection(a).paths().filter((p) => {
-      const key = JSON.stringify(p);
-      return beforeLeaves.has(key) && afterLeaves.has(key) && !jsonEqual(beforeLeaves.get(key), afterLeaves.get(key));
-    }));
-    const added = a.difference(b);
+    const a = this.fieldSet(after, meta, !b.isEmpty(), afterMaps);
+    const modified = new FieldSet([], b.isEmpty() ? undefined : changedLeaves(b.root, a.root));
+    const removed = b.difference(a);
+    const added = b.isEmpty() ? a : a.difference(b);
     // A map (labels, annotations…) that did not exist before is itself added, as a nil Go map upstream is.
     for (const path of afterMaps) if (valueAt(before, path) === undefined) added.add(path);
-    return { added, removed: b.difference(a), modified };
+    return { added, removed, modified };
   }
 
   /** Merges an applied configuration into the live object (config wins; keyed lists merge; atomic parts replace). */
@@ -173,6 +204,32 @@ export class TypedWalker {
     }
     return cloneJson(config);
   }
+}
+
+/**
+ * The trie of paths that are leaves on both sides with different values (walking both tries together), or
+ * undefined when there are none.
+ */
+function changedLeaves(b: PathNode, a: PathNode): PathNode | undefined {
+  let out: PathNode | undefined;
+  if (b.leaf && a.leaf && !jsonEqual(b.value, a.value)) {
+    out = new PathNode();
+    out.member = true;
+  }
+  if (b.children && a.children) {
+    for (const [pe, bChild] of b.children) {
+      const aChild = a.children.get(pe);
+      const changed = aChild && changedLeaves(bChild, aChild);
+      if (changed) (out ??= new PathNode()).adopt(pe, changed);
+    }
+  }
+  return out;
+}
+
+/** `Object.keys(obj).length === 0` without building the array. */
+function hasNoKeys(obj: JsonObject): boolean {
+  for (const key in obj) if (Object.hasOwn(obj, key)) return false;
+  return true;
 }
 
 /** A map of user keys (additionalProperties) rather than a struct with declared fields. */
