@@ -141,7 +141,7 @@ async function watchFanOut(client: Client, ns: string, watchers: number, rounds:
 }
 
 async function main(): Promise<void> {
-  const count = Number(process.argv[2] ?? 5000);
+  const count = Number(process.argv[2] ?? 20000);
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-api-'));
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server process.
   const execArgv = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     });
     const client = new Client(ready);
     for (const ns of ['bench-tp', 'bench-lat', 'bench-watch', 'bench-warm']) await client.request('POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: ns } }));
-    await createThroughput(client, 'bench-warm', 1000);
+    await createThroughput(client, 'bench-warm', 5000); // steady state: the server's hot paths compiled
 
     const creates = await createThroughput(client, 'bench-tp', count);
     const size = Buffer.byteLength(podBody('tp-00000')) + 250;

@@ -24,6 +24,10 @@ const binaryByExponent = new Map(Object.entries(binarySuffixes).map(([suffix, ex
 
 const quantityPattern = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
 
+/** Quantities are immutable and the same few strings ("100m", "64Mi") come back on every pod: parse each once. */
+const parsedQuantities = new Map<string, Quantity>();
+const PARSED_QUANTITIES_LIMIT = 4096;
+
 function pow10(exp: number): bigint {
   return 10n ** BigInt(exp);
 }
@@ -44,6 +48,15 @@ export class Quantity {
   ) {}
 
   static parse(input: string): Quantity {
+    const known = parsedQuantities.get(input);
+    if (known) return known;
+    const parsed = Quantity.parseUncached(input);
+    if (parsedQuantities.size >= PARSED_QUANTITIES_LIMIT) parsedQuantities.clear();
+    parsedQuantities.set(input, parsed);
+    return parsed;
+  }
+
+  private static parseUncached(input: string): Quantity {
     const match = quantityPattern.exec(input);
     if (!match) throw new QuantityError(input);
     const [, sign, number, exponentPart, suffix = ''] = match;
