@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { pino } from 'pino';
 import { NodeAgent } from '../src/agent/agent.js';
+import { mark, takeMarks } from '../src/agent/start-trace.js';
 import { ApiClient } from '../src/client/api-client.js';
 import { Informer } from '../src/client/informer.js';
 import { PODS } from '../src/client/resources.js';
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     const name = pod.metadata!.name!;
     if (pod.status?.phase === 'Running' && !runningAt.has(name)) {
       runningAt.set(name, process.hrtime.bigint());
+      mark(name, 'informer');
       waiters.get(name)?.();
     }
   };
@@ -109,10 +111,26 @@ async function main(): Promise<void> {
     apiVersion: 'v1', kind: 'Pod', metadata: { name },
     spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: images.busybox, command: COMMAND, imagePullPolicy: 'IfNotPresent' }] },
   });
+  // With STRATUS_START_TRACE=1: the median time from the POST to each stage of the agent's start path.
+  const t0s = new Map<string, bigint>();
+  const stages = (names: string[]): void => {
+    if (!process.env.STRATUS_START_TRACE) return;
+    const byStage = new Map<string, number[]>();
+    for (const n of names) {
+      for (const [stage, t] of takeMarks(n)) byStage.set(stage, [...(byStage.get(stage) ?? []), Number(t - t0s.get(n)!) / 1e6]);
+    }
+    const order = [...byStage.keys()].sort((a, b) => percentile(byStage.get(a)!, 50) - percentile(byStage.get(b)!, 50));
+    for (const stage of order) {
+      const v = byStage.get(stage)!;
+      process.stdout.write(`  ${stage.padEnd(20)} p50 ${percentile(v, 50).toFixed(1).padStart(7)} ms  p90 ${percentile(v, 90).toFixed(1).padStart(7)} ms  (${v.length})\n`);
+    }
+  };
   const startPod = async (name: string): Promise<number> => {
     const running = new Promise<void>((resolve) => waiters.set(name, resolve));
     const t0 = process.hrtime.bigint();
+    t0s.set(name, t0);
     await client.create(PODS, podFor(name), { namespace: 'default' });
+    mark(name, 'posted');
     await running;
     return Number(runningAt.get(name)! - t0) / 1e6;
   };
@@ -128,8 +146,10 @@ async function main(): Promise<void> {
 
   const seq: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) seq.push(await startPod(`seq-${i}`));
+  stages(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
   await deleteAll(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
   const par = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => startPod(`par-${i}`)));
+  stages(Array.from({ length: CONCURRENT }, (_, i) => `par-${i}`));
   await deleteAll(Array.from({ length: CONCURRENT }, (_, i) => `par-${i}`));
   // Stopped before the baseline: its housekeeping would remove the baseline's root filesystems (same image store).
   await agent.stop();

@@ -30,6 +30,7 @@ import { registerNode } from './register-node.js';
 import { DEFAULT_AGENT_PORT, startAgentServer, type AgentServer } from './server/agent-server.js';
 import { checkPrerequisites, prerequisiteReport } from './prerequisites.js';
 import { probeLabel, ProbeManager } from './probe-manager.js';
+import { mark } from './start-trace.js';
 
 const execFileP = promisify(execFile);
 
@@ -218,6 +219,7 @@ export class NodeAgent {
       },
     });
     this.controller.watch(this.informer);
+    this.informer.addHandlers({ onAdd: (p) => mark(p.metadata!.name!, 'watch') });
     await this.controller.start();
     // Pods gone while we were away: their keys are not in the informer, so queue them from what is on disk.
     this.housekeeping = this.cleanOrphans().catch((err) => this.logger.warn({ err: (err as Error).message }, 'orphan cleanup failed'));

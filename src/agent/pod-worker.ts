@@ -13,6 +13,7 @@ import { createNetns, NETNS_DIR, netnsPath as netnsPathOf } from '../network/net
 import { ImageError } from '../runtime/images/errors.js';
 import type { ImageInfo } from '../runtime/images/image-info.js';
 import type { ImageStore } from '../runtime/images/image-store.js';
+import type { OverlaySpec } from '../runtime/images/overlay-mount.js';
 import { readLogs } from '../runtime/log-reader.js';
 import { createPodNamespaces, isSharedMountPoint, removePodNamespaces } from '../runtime/pod-namespaces.js';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/runtime.js';
@@ -33,6 +34,7 @@ import { probeLabel, type ProbeManager } from './probe-manager.js';
 import { runAction, TextSink, type ProbeTarget } from './prober.js';
 import { prepareVolumes, removeVolumes, type PreparedVolume } from './volumes.js';
 import { Semaphore } from './semaphore.js';
+import { mark } from './start-trace.js';
 
 export interface PodWorkerDeps {
   client: ApiClient;
@@ -145,6 +147,7 @@ export class PodWorkers {
 
   /** Reconciles `key` (namespace/name): the pod as the cache has it, or undefined when it is gone. */
   async sync(key: string, pod: Pod | undefined): Promise<SyncResult> {
+    mark(key.split('/')[1]!, 'sync');
     const uid = pod?.metadata?.uid;
     // Leftovers of an earlier pod with this name (deleted, or recreated with a new uid).
     for (const rec of [...this.known.values()]) {
@@ -313,6 +316,7 @@ export class PodWorkers {
     containers = this.d.cache.ofPod(uid);
     const views = this.views(pod, containers);
     const status = await this.writeStatus(pod, views, sandbox.podIP, true);
+    mark(pod.metadata!.name!, 'status.written');
     if (status && (status.phase === 'Succeeded' || status.phase === 'Failed')) {
       this.d.probes.stopPod(uid);
       await this.releaseSandbox(uid);
@@ -380,6 +384,7 @@ export class PodWorkers {
     const pooled = hostNetwork ? undefined : await this.d.network.claim(uid, setUpOptions).catch(() => undefined);
     // Sandbox set-up is CPU-bound process spawning (ip, CNI plugins, iptables, unshare): bounded, so that a
     // burst of pods finishes one by one instead of all at the end.
+    mark(pod.metadata!.name!, 'sandbox.pool');
     const release = await this.sandboxSlots.acquire();
     // hostNetwork pods join the host's network namespace (PID 1's) and use the node's address; no CNI.
     // Otherwise the netns comes from the pool, or with the IPC/UTS namespaces from one `unshare` (once `ip netns`
@@ -402,6 +407,8 @@ export class PodWorkers {
       (needsIP ? attached : Promise.resolve(undefined)).then((a) => prepareVolumes(pod, paths, this.d.objects, this.fieldContext(pod, a?.ip))),
     ]);
     void Promise.allSettled([attached, setup]).then(release);
+    void netnsReady.then(() => mark(pod.metadata!.name!, 'sandbox.netns'));
+    void attached.then(() => mark(pod.metadata!.name!, 'sandbox.attached'));
     const [netnsPath, ns, etc, volumes] = await setup;
     const sandbox: Sandbox = {
       netnsPath,
@@ -466,6 +473,7 @@ export class PodWorkers {
     let info: ImageInfo;
     try {
       info = await this.d.puller.ensure(pod, spec);
+      mark(pod.metadata!.name!, 'container.image');
       this.d.pullBackoff.reset(pullKey);
     } catch (err) {
       const reason = err instanceof ImageError ? err.kubernetesReason : 'ErrImagePull';
@@ -486,14 +494,17 @@ export class PodWorkers {
       this.d.cache.forget(id);
     }
     let release = (): void => undefined;
-    let rootfsReady: Promise<{ path: string }> | undefined;
+    let rootfsReady: Promise<{ path: string; mount?: OverlaySpec }> | undefined;
     try {
       release = await this.createSlots.acquire();
-      // The overlay mount while the sandbox is still being made (namespaces, /etc files, volumes).
-      rootfsReady = this.d.images.createRootfs(info.reference, id);
+      // The overlay is mounted by the container's shim (one mount(2), no `mount` process), unless the image's
+      // USER is a name to look up in the rootfs' /etc/passwd first: then here, while the sandbox is being made.
+      rootfsReady = /[^\d:]/.test(info.config.user ?? '') ? this.d.images.createRootfs(info.reference, id) : this.d.images.prepareRootfs(info.reference, id);
       rootfsReady.catch(() => undefined);
       const sandbox = await sandboxReady.catch((err: unknown) => { throw new SandboxNotReady(err); });
+      mark(pod.metadata!.name!, 'container.sandbox');
       const rootfs = await rootfsReady;
+      mark(pod.metadata!.name!, 'container.rootfs');
       if (JSON.stringify(spec.env ?? []).includes('status.podIP')) await sandbox.network;
       const ctx = this.fieldContext(pod, sandbox.podIP);
       const env = await resolveEnv(pod, spec, info.config.env, this.d.objects, ctx);
@@ -514,18 +525,23 @@ export class PodWorkers {
         },
         ...(this.d.pidsLimit ? { pidsLimit: this.d.pidsLimit } : {}),
       });
+      mark(pod.metadata!.name!, 'container.config');
       const logPath = this.d.paths.containerLog(ns, pod.metadata!.name!, uid, spec.name, attempt);
+      const createOptions = { logPath, ...(rootfs.mount ? { overlay: rootfs.mount } : {}) };
       let status: ContainerStatus;
       if (sandbox.networkReady) {
         // Network already there (pool, restart, hostNetwork): `runc run -d`, one runc process instead of two.
-        status = await this.d.runtime.run(id, config, { logPath });
+        status = await this.d.runtime.run(id, config, createOptions);
         void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
       } else {
-        await this.d.runtime.createContainer(id, config, { logPath });
+        await this.d.runtime.createContainer(id, config, createOptions);
         void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
+        mark(pod.metadata!.name!, 'container.created');
         await sandbox.network;
+        mark(pod.metadata!.name!, 'container.network');
         status = await this.d.runtime.start(id);
       }
+      mark(pod.metadata!.name!, 'container.started');
       release();
       this.d.cache.put(status);
       void this.d.recorder.normal(pod, 'Started', `Started container ${spec.name}`);

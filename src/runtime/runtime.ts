@@ -12,7 +12,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { constants, openSync, closeSync, watch } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, rm, rmdir, symlink, writeFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ContainerConfig, ContainerResources } from './container-config.js';
 import { buildOciSpec, milliCpuToQuota, milliCpuToShares } from './oci-spec.js';
@@ -20,6 +20,7 @@ import { ensureShimBinary } from './shim-binary.js';
 import { RuntimeError } from './errors.js';
 import { cgroupDir, readCgroupStats, type ContainerStats } from './cgroup-stats.js';
 import { runExec, type ExecOptions } from './exec.js';
+import { overlayOptions, type OverlaySpec } from './images/overlay-mount.js';
 
 const execFileP = promisify(execFile);
 
@@ -38,6 +39,8 @@ export interface CreateOptions {
   logPath: string;
   /** Where to put the bundle; default `<root>/containers/<id>`. */
   bundleDir?: string;
+  /** The root filesystem's overlay, mounted by the shim first (ImageStore.prepareRootfs): no `mount` process. */
+  overlay?: OverlaySpec;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
@@ -168,6 +171,7 @@ export class ContainerRuntime {
     await writeJsonAtomic(join(bundle, 'stratus.json'), meta);
 
     const launchedAt = new Date().toISOString();
+    const overlay = options.overlay ? overlayOptions(options.overlay) : undefined;
     const shimLog = openSync(join(bundle, 'shim.log'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND);
     let child;
     try {
@@ -185,6 +189,7 @@ export class ContainerRuntime {
           '--log-max-files', String(this.logMaxFiles),
           '--memory-cgroup', cgroupDir('memory', config.cgroupsPath),
           '--start', start ? '1' : '0',
+          ...(overlay ? ['--overlay-target', resolve(options.overlay!.target), '--overlay-options', overlay.options, '--overlay-cwd', overlay.cwd] : []),
         ],
         { detached: true, stdio: ['ignore', 'pipe', shimLog] },
       );

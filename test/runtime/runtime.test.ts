@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerRuntime } from '../../src/runtime/runtime.js';
 import { readLogs, readLogEntries } from '../../src/runtime/log-reader.js';
@@ -186,6 +187,29 @@ test('if the shim itself is killed, a stopped container says its exit code was l
   assert.equal(status.state, 'exited');
   assert.equal(status.exitCode, 255);
   assert.equal(status.reason, 'ExitCodeLost');
+});
+
+test('the shim mounts the overlay root filesystem it is given; a bad overlay fails the create with the mount error', async () => {
+  const base = join(fx.dir, 'overlay');
+  const spec = (name: string) => ({ lowerDirs: [fx.rootfs], upperDir: join(base, name, 'upper'), workDir: join(base, name, 'work'), target: join(base, name, 'merged') });
+  const good = spec('good');
+  for (const d of [good.upperDir, good.workDir, good.target]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(good.upperDir, 'from-upper'), 'upper layer\n');
+  await fx.runtime.run('overlaid', fx.config(['sh', '-c', 'cat /from-upper; echo written > /new-file'], { rootfs: good.target }), { logPath: fx.logPath('overlaid'), overlay: good });
+  assert.equal((await fx.runtime.waitExit('overlaid', 10_000)).exitCode, 0);
+  assert.equal(await collect(readLogs(fx.logPath('overlaid'))), 'upper layer\n');
+  assert.ok(mountsUnder(fx.dir).includes(good.target), 'the overlay stays mounted for the container');
+  assert.equal(readFileSync(join(good.upperDir, 'new-file'), 'utf8'), 'written\n');
+  execFileSync('umount', [good.target]);
+
+  const bad = spec('bad'); // no upper/work directories
+  mkdirSync(bad.target, { recursive: true });
+  await assert.rejects(
+    fx.runtime.run('badoverlay', fx.config(['true'], { rootfs: bad.target }), { logPath: fx.logPath('badoverlay'), overlay: bad }),
+    (err: RuntimeError) => err.code === 'CreateFailed' && /mount overlay/.test(err.message),
+  );
+  assert.equal(await fx.runtime.has('badoverlay'), false);
+  assert.ok(!mountsUnder(fx.dir).includes(bad.target));
 });
 
 test('remove leaves no runc state, bundle or mounts', async () => {

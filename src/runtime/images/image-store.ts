@@ -24,7 +24,7 @@ import { ImageError, pullError, withImage } from './errors.js';
 import { infoOf, layerInfo, runConfigOf, type ImageInfo, type ImageRecord } from './image-info.js';
 import { unpackLayer } from './layer-unpack.js';
 import { isForeignLayer, parseImageConfig, type Descriptor, type ImageConfig, type Platform } from './media-types.js';
-import { isOverlayMounted, mountOverlay, unmount } from './overlay-mount.js';
+import { isOverlayMounted, mountOverlay, unmount, type OverlaySpec } from './overlay-mount.js';
 import { formatProgress, type PullProgressEvent } from './progress.js';
 import { canonicalReference, displayReference, parseReference, type ImageReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
@@ -216,6 +216,17 @@ export class ImageStore {
    * layer). Fails with `RootfsConflict` if the container id already has a rootfs from another image.
    */
   async createRootfs(image: string, containerId: string): Promise<Rootfs> {
+    const prepared = await this.prepareRootfs(image, containerId);
+    if (prepared.mount) await mountOverlay(prepared.mount);
+    return prepared;
+  }
+
+  /**
+   * Everything of createRootfs but the mount itself: the directories and record are made, and `mount` (when
+   * set) is what the caller must mount at `path` before use, e.g. the container shim with one mount(2), which
+   * saves a `mount` process on the start path. Unset when the right overlay is mounted already.
+   */
+  async prepareRootfs(image: string, containerId: string): Promise<Rootfs & { mount?: OverlaySpec }> {
     if (!containerIdPattern.test(containerId)) {
       throw new ImageError('RootfsConflict', `invalid container id "${containerId}" (letters, digits, '_', '.', '-'; at most 128)`);
     }
@@ -232,9 +243,11 @@ export class ImageStore {
       }
       const handle: Rootfs = { path: merged, cleanup: () => this.removeRootfs(containerId) };
       const spec = { lowerDirs: await this.lowerDirsFor(info), upperDir: path.join(dir, 'upper'), workDir: path.join(dir, 'work'), target: merged };
-      if (existing && (await isOverlayMounted(spec))) return handle;
-      // A mount left from an older state (other layers, or a half-deleted directory) is replaced.
-      await unmount(merged);
+      if (existing) {
+        if (await isOverlayMounted(spec)) return handle;
+        // A mount left from an older state (other layers, or a half-deleted directory) is replaced.
+        await unmount(merged);
+      }
       await mkdir(spec.upperDir, { recursive: true });
       await mkdir(spec.workDir, { recursive: true });
       await mkdir(merged, { recursive: true });
@@ -242,8 +255,7 @@ export class ImageStore {
         const meta: RootfsMeta = { containerId, image: info.reference, digest: info.digest, layers: info.layers.map((l) => l.digest) };
         await writeJsonAtomic(metaPath, meta);
       }
-      await mountOverlay(spec);
-      return handle;
+      return { ...handle, mount: spec };
     });
   }
 

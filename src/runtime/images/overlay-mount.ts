@@ -59,7 +59,8 @@ export async function isOverlayMounted(spec: OverlaySpec): Promise<boolean> {
   return wanted.every((o) => have.has(o));
 }
 
-function overlayOptions(spec: OverlaySpec): { cwd: string; options: string } {
+/** The mount(2) data for `spec`: lower dirs relative to `cwd`, which must be the working directory at mount time. */
+export function overlayOptions(spec: OverlaySpec): { cwd: string; options: string } {
   const all = [...spec.lowerDirs, spec.upperDir, spec.workDir].map((p) => path.resolve(p));
   for (const p of all) {
     if (/[,:\s]/.test(p)) throw new ImageError('MountFailed', `cannot mount overlay: path "${p}" contains a comma, colon or space`);

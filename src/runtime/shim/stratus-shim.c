@@ -3,6 +3,9 @@
  *
  *   stratus-shim run --runc BIN --root DIR --bundle DIR --id ID --log FILE --exit-file FILE
  *                    [--log-max-bytes N] [--log-max-files K] [--memory-cgroup DIR] [--start 1]
+ *                    [--overlay-target DIR --overlay-options DATA --overlay-cwd DIR]
+ *     With --overlay-*: first mounts the container's overlay root filesystem (mount(2) from DIR, the directory
+ *     the lower dirs in DATA are relative to), so the caller needs no `mount` process.
  *     Becomes a child subreaper, runs `runc create` (`runc run -d` with --start 1) with pipes as the container's stdout/stderr,
  *     reports "OK <pid>" (or "ERR <message>") on its own stdout and closes it, then stays behind:
  *     it writes the container's output to FILE in the CRI log format (rotated by size), reaps the
@@ -23,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -207,6 +211,7 @@ static void write_exit_file(const char *path, int status, int oom) {
 static int run_mode(int argc, char **argv) {
   const char *runc = "runc", *root = NULL, *bundle = NULL, *id = NULL, *log_path = NULL;
   const char *exit_file = NULL, *memory_cgroup = NULL;
+  const char *overlay_target = NULL, *overlay_options = NULL, *overlay_cwd = NULL;
   long long max_bytes = 10 * 1024 * 1024;
   int max_files = 5, start = 0;
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -221,10 +226,24 @@ static int run_mode(int argc, char **argv) {
     else if (!strcmp(k, "--log-max-files")) max_files = atoi(v);
     else if (!strcmp(k, "--memory-cgroup")) memory_cgroup = v;
     else if (!strcmp(k, "--start")) start = atoi(v);
+    else if (!strcmp(k, "--overlay-target")) overlay_target = v;
+    else if (!strcmp(k, "--overlay-options")) overlay_options = v;
+    else if (!strcmp(k, "--overlay-cwd")) overlay_cwd = v;
   }
   if (!root || !bundle || !id || !log_path || !exit_file) {
     dprintf(1, "ERR stratus-shim run: missing --root, --bundle, --id, --log or --exit-file\n");
     return 2;
+  }
+
+  if (overlay_target) {
+    if (!overlay_options || !overlay_cwd) {
+      dprintf(1, "ERR stratus-shim run: --overlay-target needs --overlay-options and --overlay-cwd\n");
+      return 2;
+    }
+    if (chdir(overlay_cwd) < 0 || mount("overlay", overlay_target, "overlay", 0, overlay_options) < 0) {
+      dprintf(1, "ERR mount overlay on %s: %s\n", overlay_target, strerror(errno));
+      return 1;
+    }
   }
 
   setsid();
