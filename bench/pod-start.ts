@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { pino } from 'pino';
-import { NodeAgent } from '../src/agent/agent.js';
+import { DEFAULT_SANDBOX_POOL_SIZE, NodeAgent } from '../src/agent/agent.js';
 import { mark, takeMarks } from '../src/agent/start-trace.js';
 import { ApiClient } from '../src/client/api-client.js';
 import { Informer } from '../src/client/informer.js';
@@ -26,8 +26,8 @@ import { buildTestImages } from '../test/fixtures/test-images.js';
 const SEQUENTIAL = Number(process.argv[2] ?? 50);
 const CONCURRENT = Number(process.argv[3] ?? 20);
 const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
-/** Pre-attached pod networks the agent keeps ready (NodeAgentOptions.sandboxPoolSize); 0 = off. */
-const SANDBOX_POOL = Number(process.env.SANDBOX_POOL ?? 0);
+/** Pre-made pod sandboxes the agent keeps ready (NodeAgentOptions.sandboxPoolSize); default the agent's, 0 = off. */
+const SANDBOX_POOL = Number(process.env.SANDBOX_POOL ?? DEFAULT_SANDBOX_POOL_SIZE);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -144,10 +144,17 @@ async function main(): Promise<void> {
   await startPod('warmup');
   await deleteAll(['warmup']);
 
+  // The node is idle before each phase: its sandbox pool is full.
+  const poolFull = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (agent.network.poolReady() < SANDBOX_POOL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+  await poolFull();
   const seq: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) seq.push(await startPod(`seq-${i}`));
   stages(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
   await deleteAll(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
+  await poolFull();
   const par = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => startPod(`par-${i}`)));
   stages(Array.from({ length: CONCURRENT }, (_, i) => `par-${i}`));
   await deleteAll(Array.from({ length: CONCURRENT }, (_, i) => `par-${i}`));

@@ -1,7 +1,7 @@
 // The node agent (our kubelet): registers the machine as a Node, keeps its Lease and status fresh, and runs the
 // pods bound to it as runc containers. See pod-worker.ts for the per-pod reconcile.
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { pino, type Logger } from 'pino';
@@ -12,6 +12,7 @@ import { NODES, PODS } from '../client/resources.js';
 import { Controller } from '../controllers/framework/controller.js';
 import { BridgeNetwork } from '../network/bridge-network.js';
 import { ImageStore } from '../runtime/images/image-store.js';
+import { createPodNamespaces, removePodNamespaces } from '../runtime/pod-namespaces.js';
 import { ContainerRuntime } from '../runtime/runtime.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ContainerCache } from './container-cache.js';
@@ -33,6 +34,9 @@ import { probeLabel, ProbeManager } from './probe-manager.js';
 import { mark } from './start-trace.js';
 
 const execFileP = promisify(execFile);
+
+/** Pre-made pod sandboxes a node keeps ready by default (NodeAgentOptions.sandboxPoolSize). */
+export const DEFAULT_SANDBOX_POOL_SIZE = 4;
 
 export interface NodeAgentOptions {
   client: ApiClient;
@@ -70,8 +74,10 @@ export interface NodeAgentOptions {
   /** Pod sandboxes (and containers) set up at once; default 2 × CPUs. Other pod work is not limited. */
   startConcurrency?: number;
   /**
-   * Pod networks kept attached ahead of time (netns on the bridge with an address), so a new pod skips the CNI
-   * plugins; default 0 (off). Each waiting one holds an address of the pod range and a bridge port.
+   * Pod sandboxes kept ready ahead of time (netns on the bridge with an address, IPC and UTS namespaces), so a
+   * new pod skips the CNI plugins and `unshare`; refilled in the background at low priority when no pod is
+   * being started. Default DEFAULT_SANDBOX_POOL_SIZE; 0 turns it off. Each waiting one holds an address of the
+   * pod range and a bridge port.
    */
   sandboxPoolSize?: number;
   /** Grace for containers of pods that vanished from the API without a graceful delete. Default 2 s. */
@@ -165,7 +171,16 @@ export class NodeAgent {
     const node = await registerNode(o.client, desired);
     this.nodeUid = node.metadata?.uid;
     this.podCidr = await ensurePodCidr(o.client, node, o.podCidr);
-    this.network = new BridgeNetwork({ nodeName: this.nodeName, podCidr: this.podCidr, stateDir: this.paths.networkDir, poolSize: o.sandboxPoolSize ?? 0, ...(o.cniBinDir ? { cniBinDir: o.cniBinDir } : {}) });
+    this.network = new BridgeNetwork({
+      nodeName: this.nodeName, podCidr: this.podCidr, stateDir: this.paths.networkDir,
+      poolSize: o.sandboxPoolSize ?? DEFAULT_SANDBOX_POOL_SIZE,
+      // A pool entry is a whole pod sandbox: netns, IPC and UTS namespaces from one low-priority `unshare`.
+      makePoolNetns: async (poolId, netnsPath) => {
+        await createPodNamespaces(this.paths.poolNamespacesDir(poolId), undefined, netnsPath, { lowPriority: true });
+      },
+      poolRefillGate: () => this.workers.whenStartsIdle(),
+      ...(o.cniBinDir ? { cniBinDir: o.cniBinDir } : {}),
+    });
     this.logger.info({ podCidr: this.podCidr, hostIP: this.hostIP }, 'node registered');
 
     this.lease = new NodeLease(o.client, this.nodeName, () => this.nodeUid, this.logger);
@@ -223,7 +238,9 @@ export class NodeAgent {
     await this.controller.start();
     // Pods gone while we were away: their keys are not in the informer, so queue them from what is on disk.
     this.housekeeping = this.cleanOrphans().catch((err) => this.logger.warn({ err: (err as Error).message }, 'orphan cleanup failed'));
-    // Leftover pool entries of an earlier run are collected by cleanOrphans (network.gc); new ones fill up now.
+    // Leftover pool entries of an earlier run: their networks are collected by cleanOrphans (network.gc), their
+    // IPC/UTS namespaces here; new ones fill up now.
+    await this.removePoolNamespaces();
     this.network.startPool();
     this.every(o.relistIntervalMs ?? 1000, () => this.relist());
     this.every(o.housekeepingIntervalMs ?? 30_000, () => this.cleanOrphans());
@@ -240,7 +257,17 @@ export class NodeAgent {
     await this.informer?.stop();
     await this.housekeeping;
     await this.network?.closePool();
+    await this.removePoolNamespaces();
     await this.endpoint?.close();
+  }
+
+  /** IPC/UTS namespaces of pool entries nobody claimed (claimed ones were moved to their pod's directory). */
+  private async removePoolNamespaces(): Promise<void> {
+    for (const id of await readdir(this.paths.poolDir).catch(() => [] as string[])) {
+      const dir = this.paths.poolNamespacesDir(id);
+      await removePodNamespaces(dir).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   /** Tests and node decommissioning: removes every pod trace, the bridge and the node's cgroups. */

@@ -2,6 +2,7 @@
 //   pods/<uid>/pod.json                 namespace/name/uid (lets a restarted agent find leftovers)
 //   pods/<uid>/etc/{hosts,hostname,resolv.conf}
 //   pods/<uid>/ns/{ipc,uts}             pod-wide namespaces (bind mounts)
+//   pool/<id>/{ipc,uts}                 namespaces of a pre-made sandbox (moved to pods/<uid>/ns when claimed)
 //   pods/<uid>/volumes/<name>           emptyDir, configMap, secret, downwardAPI volumes
 //   pods/<uid>/containers/<name>/termination-log-<attempt>
 //   logs/<namespace>_<pod>_<uid>/<container>/<attempt>.log   CRI-format logs (kubelet's /var/log/pods shape)
@@ -60,6 +61,14 @@ export class PodPaths {
 
   get imagesRoot(): string {
     return this.root;
+  }
+
+  get poolDir(): string {
+    return join(this.root, 'pool');
+  }
+
+  poolNamespacesDir(poolId: string): string {
+    return join(this.poolDir, poolId);
   }
 
   get networkDir(): string {

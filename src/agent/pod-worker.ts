@@ -1,8 +1,8 @@
 // The heart of the agent: brings one pod's containers in line with its spec (kubelet's syncPod). Level-
 // triggered and restartable: everything it needs is in the pod, the runtime's containers (their labels) and
 // the files under the agent root, so running it twice, or after a crash, converges to the same state.
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, type ApiClient } from '../client/api-client.js';
@@ -15,7 +15,7 @@ import type { ImageInfo } from '../runtime/images/image-info.js';
 import type { ImageStore } from '../runtime/images/image-store.js';
 import type { OverlaySpec } from '../runtime/images/overlay-mount.js';
 import { readLogs } from '../runtime/log-reader.js';
-import { createPodNamespaces, isSharedMountPoint, removePodNamespaces } from '../runtime/pod-namespaces.js';
+import { createPodNamespaces, isSharedMountPoint, removePodNamespaces, type PodNamespaces } from '../runtime/pod-namespaces.js';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/runtime.js';
 import type { Backoff } from './backoff.js';
 import type { ContainerCache } from './container-cache.js';
@@ -114,6 +114,8 @@ export class PodWorkers {
   private readonly terminating = new Set<string>();
   private readonly released = new Set<string>();
   private readonly sandboxSlots: Semaphore;
+  private starting = 0;
+  private startsIdle: Array<() => void> = [];
   private readonly createSlots: Semaphore;
 
   constructor(private readonly d: PodWorkerDeps) {
@@ -134,6 +136,23 @@ export class PodWorkers {
     for (const podId of await this.d.network.knownAttachments()) {
       if (!this.known.has(podId)) this.known.set(podId, { uid: podId, namespace: '', name: '' });
     }
+  }
+
+  /** Resolves once no pod sandbox or container is being set up (background work waits for this). */
+  whenStartsIdle(): Promise<void> {
+    if (this.starting === 0) return Promise.resolve();
+    return new Promise((resolve) => this.startsIdle.push(resolve));
+  }
+
+  /** Counts a sandbox or container set-up in flight (see whenStartsIdle); returns its end. */
+  private beginStart(): () => void {
+    this.starting++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.starting === 0) for (const resolve of this.startsIdle.splice(0)) resolve();
+    };
   }
 
   knownUids(): string[] {
@@ -361,8 +380,18 @@ export class PodWorkers {
       }
       return existing;
     }
+    const started = this.beginStart();
+    try {
+      return await this.newSandbox(pod);
+    } finally {
+      started();
+    }
+  }
+
+  private async newSandbox(pod: Pod): Promise<Sandbox> {
+    const uid = pod.metadata!.uid!;
     const { paths } = this.d;
-    const knownIP = (await this.d.network.attachmentOf(uid))?.ip; // after an agent restart
+    const known = await this.d.network.attachmentOf(uid); // after an agent restart
     const record: PodRecord = { uid, namespace: pod.metadata!.namespace ?? 'default', name: pod.metadata!.name! };
     this.known.set(uid, record);
     this.released.delete(uid);
@@ -380,30 +409,36 @@ export class PodWorkers {
       ...(portMappings.length ? { portMappings } : {}),
       cniArgs: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: record.namespace, K8S_POD_NAME: record.name, K8S_POD_UID: uid },
     };
-    // A pre-attached network from the node's pool when there is one (never for hostNetwork or host ports).
-    const pooled = hostNetwork ? undefined : await this.d.network.claim(uid, setUpOptions).catch(() => undefined);
+    // A pre-made sandbox from the node's pool when there is one (never for hostNetwork or host ports, nor for a
+    // pod that has its network already): netns on the bridge with an address, and IPC/UTS namespaces.
+    const pooled = hostNetwork || known ? undefined : await this.d.network.claim(uid, setUpOptions).catch(() => undefined);
+    const pooledNamespaces = pooled ? await this.adoptPoolNamespaces(pooled.poolId, uid) : undefined;
+    mark(pod.metadata!.name!, 'sandbox.pool');
     // Sandbox set-up is CPU-bound process spawning (ip, CNI plugins, iptables, unshare): bounded, so that a
     // burst of pods finishes one by one instead of all at the end.
-    mark(pod.metadata!.name!, 'sandbox.pool');
     const release = await this.sandboxSlots.acquire();
     // hostNetwork pods join the host's network namespace (PID 1's) and use the node's address; no CNI.
-    // Otherwise the netns comes from the pool, or with the IPC/UTS namespaces from one `unshare` (once `ip netns`
-    // has prepared /run/netns), or from `ip netns add`.
+    // Otherwise the netns comes from the pool, or is the one the pod has (agent restart: setUp finds it), or is
+    // made with the IPC/UTS namespaces by one `unshare` (once `ip netns` has prepared /run/netns), or by
+    // `ip netns add`.
     const netnsName = this.d.network.netnsNameFor(uid);
-    const withNamespaces = !hostNetwork && !pooled && (await this.netnsDirReady());
-    const podNamespaces = createPodNamespaces(paths.namespacesDir(uid), podHostname(pod), withNamespaces ? netnsPathOf(netnsName) : undefined);
-    const netnsReady = hostNetwork ? Promise.resolve(HOST_NS.network)
-      : pooled ? Promise.resolve(pooled.netnsPath)
-        : withNamespaces ? podNamespaces.then(() => netnsPathOf(netnsName)) : createNetns(netnsName);
+    const withNamespaces = !hostNetwork && !pooled && !known && (await this.netnsDirReady());
+    const podNamespaces = pooledNamespaces ? Promise.resolve(pooledNamespaces)
+      : createPodNamespaces(paths.namespacesDir(uid), podHostname(pod), withNamespaces ? netnsPathOf(netnsName) : undefined);
+    const newNetns = hostNetwork || pooled || known ? undefined
+      : withNamespaces ? podNamespaces.then(() => netnsPathOf(netnsName)) : createNetns(netnsName);
     const attached: Promise<PodAttachment> = hostNetwork
       ? Promise.resolve({ podId: uid, netnsName: '', netnsPath: HOST_NS.network, interfaceName: '', ip: this.d.hostIP, prefixLength: 32 })
-      : pooled ? Promise.resolve(pooled) : netnsReady.then(() => this.d.network.setUp(uid, setUpOptions));
+      : pooled ? Promise.resolve(pooled)
+        : (newNetns ?? Promise.resolve()).then(() => this.d.network.setUp(uid, setUpOptions));
     attached.catch(() => undefined); // awaited (and reported) by whoever needs the network
+    // Containers are created once the netns exists; a new one is attached to the bridge meanwhile.
+    const netnsReady = newNetns ?? attached.then((a) => a.netnsPath);
     const needsIP = JSON.stringify(pod.spec?.volumes ?? []).includes('status.podIP');
     const setup = Promise.all([
       netnsReady,
       podNamespaces,
-      writeEtcFiles(paths.etcDir(uid), pod, knownIP ?? pooled?.ip, this.d.dns),
+      writeEtcFiles(paths.etcDir(uid), pod, known?.ip ?? pooled?.ip, this.d.dns),
       (needsIP ? attached : Promise.resolve(undefined)).then((a) => prepareVolumes(pod, paths, this.d.objects, this.fieldContext(pod, a?.ip))),
     ]);
     void Promise.allSettled([attached, setup]).then(release);
@@ -429,6 +464,20 @@ export class PodWorkers {
     return sandbox;
   }
 
+  /**
+   * Moves a claimed pool entry's IPC/UTS namespaces to the pod's directory (one rename; the bind mounts move
+   * along). Undefined when they are not there: the pod then gets new ones.
+   */
+  private async adoptPoolNamespaces(poolId: string, uid: string): Promise<PodNamespaces | undefined> {
+    const dir = this.d.paths.namespacesDir(uid);
+    try {
+      await rename(this.d.paths.poolNamespacesDir(poolId), dir);
+      return { ipc: join(dir, 'ipc'), uts: join(dir, 'uts') };
+    } catch {
+      return undefined;
+    }
+  }
+
   private netnsDirChecked = false;
 
   /** /run/netns is a shared mount point (the first `ip netns add` on the machine makes it one). */
@@ -452,6 +501,15 @@ export class PodWorkers {
   }
 
   private async startContainer(pod: Pod, spec: Container, kind: ContainerKind, attempt: number, sandboxReady: Promise<Sandbox>, requeue: (ms: number) => void): Promise<void> {
+    const started = this.beginStart();
+    try {
+      await this.createAndStart(pod, spec, kind, attempt, sandboxReady, requeue);
+    } finally {
+      started();
+    }
+  }
+
+  private async createAndStart(pod: Pod, spec: Container, kind: ContainerKind, attempt: number, sandboxReady: Promise<Sandbox>, requeue: (ms: number) => void): Promise<void> {
     const uid = pod.metadata!.uid!;
     const ns = pod.metadata!.namespace ?? 'default';
     const key = `${uid}/${spec.name}`;
@@ -525,6 +583,8 @@ export class PodWorkers {
         },
         ...(this.d.pidsLimit ? { pidsLimit: this.d.pidsLimit } : {}),
       });
+      // The pod's hostname in its UTS namespace (a pre-made one has none yet); runc sets it as it starts.
+      if (!pod.spec?.hostNetwork) config.hostname = podHostname(pod);
       mark(pod.metadata!.name!, 'container.config');
       const logPath = this.d.paths.containerLog(ns, pod.metadata!.name!, uid, spec.name, attempt);
       const createOptions = { logPath, ...(rootfs.mount ? { overlay: rootfs.mount } : {}) };

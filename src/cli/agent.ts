@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from '../client/api-client.js';
-import { AgentPrerequisiteError, NodeAgent } from '../agent/agent.js';
+import { AgentPrerequisiteError, DEFAULT_SANDBOX_POOL_SIZE, NodeAgent } from '../agent/agent.js';
 import { HollowAgent } from '../agent/hollow/hollow-agent.js';
 import { checkPrerequisites, prerequisiteReport } from '../agent/prerequisites.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logging.js';
@@ -20,6 +20,7 @@ export interface AgentFlags {
   maxPods: number;
   agentPort: number;
   heartbeatInterval?: number;
+  sandboxPool: number;
   hollow?: boolean;
   count?: number;
   logLevel: LogLevel;
@@ -28,6 +29,12 @@ export interface AgentFlags {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number (0 or more)');
   return n;
 }
 
@@ -68,6 +75,7 @@ export function agentCommand(): Command {
     .option('--max-pods <n>', 'pods this node accepts', positiveInt, 110)
     .option('--agent-port <port>', 'HTTPS port of the agent endpoint for logs/exec/port-forward/stats (0 picks a free one)', port, 10250)
     .option('--heartbeat-interval <seconds>', "how often the node renews its Lease (default 10); keep it well below the control plane's --node-monitor-grace-period", positiveSeconds)
+    .option('--sandbox-pool <n>', 'pod sandboxes (netns with an address, IPC/UTS namespaces) kept ready for fast pod starts; 0 turns the pool off', wholeNumber, DEFAULT_SANDBOX_POOL_SIZE)
     .option('--hollow', 'fake nodes without runc (kubemark-style), for control-plane tests')
     .option('--count <n>', 'with --hollow: register N nodes named <node-name>-0 … <node-name>-(N-1)', positiveInt)
     .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr as JSON)').choices(LOG_LEVELS).default('info'))
@@ -102,6 +110,7 @@ export function agentCommand(): Command {
         insecureRegistries: flags.insecureRegistry,
         maxPods: flags.maxPods,
         agentPort: flags.agentPort,
+        sandboxPoolSize: flags.sandboxPool,
         ...(flags.heartbeatInterval ? { leaseIntervalMs: flags.heartbeatInterval * 1000 } : {}),
       });
       try {

@@ -47,6 +47,13 @@ export interface BridgeNetworkOptions {
    * range and a bridge port while it waits.
    */
   poolSize?: number;
+  /**
+   * Makes a pool entry's network namespace at `netnsPath` (loopback up), e.g. together with other namespaces
+   * of the future pod in one process; default createNetns.
+   */
+  makePoolNetns?: (poolId: string, netnsPath: string) => Promise<void>;
+  /** Awaited before each pool entry is made, e.g. until no pod is being started (refills yield to starts). */
+  poolRefillGate?: () => Promise<void>;
 }
 
 export interface PortMapping {
@@ -60,7 +67,12 @@ export interface SetUpOptions {
   portMappings?: PortMapping[];
   /** Passed as CNI_ARGS (e.g. K8S_POD_NAMESPACE, K8S_POD_NAME). */
   cniArgs?: Record<string, string>;
+  /** Run the plugins at the lowest CPU priority (pool refills, so they do not slow down pod starts). */
+  background?: boolean;
 }
+
+/** A pool entry handed to a pod: `poolId` is the entry's id (its netns is named after it). */
+export type ClaimedAttachment = PodAttachment & { poolId: string };
 
 export interface PodAttachment {
   podId: string;
@@ -215,7 +227,7 @@ export class BridgeNetwork {
     try {
       // The caller may have made the netns already (the agent does, to create containers meanwhile).
       const path = (await netnsExists(record.netnsName)) ? netnsPath(record.netnsName) : await createNetns(record.netnsName);
-      record.result = await addNetworkList(this.binDir, this.listOf(record), this.params(record, path));
+      record.result = await addNetworkList(this.binDir, this.listOf(record), { ...this.params(record, path), ...(options.background ? { lowPriority: true } : {}) });
       record.state = 'ready';
       await this.writeRecord(record);
       return this.attachment(record);
@@ -332,7 +344,7 @@ export class BridgeNetwork {
    * plugins, so tearDown(podId) releases them). Undefined when the pool is empty or the pod maps host ports
    * (portmap needs the pod's mappings at ADD): the caller then uses setUp().
    */
-  async claim(podId: string, options: SetUpOptions = {}): Promise<PodAttachment | undefined> {
+  async claim(podId: string, options: SetUpOptions = {}): Promise<ClaimedAttachment | undefined> {
     if (!POD_ID_PATTERN.test(podId) || podId.startsWith(POOL_PREFIX)) return undefined;
     if (options.portMappings?.length || this.poolClosed) return undefined;
     if (await this.readRecord(podId)) return undefined; // known pod (agent restart): setUp() is idempotent
@@ -355,7 +367,7 @@ export class BridgeNetwork {
       // The pod's record first: a crash in between leaves a pool record whose pieces knownAttachments() skips.
       await this.writeRecord(record);
       await rm(this.recordPath(entry.podId), { force: true });
-      return this.attachment(record);
+      return { ...this.attachment(record), poolId: entry.podId };
     } finally {
       this.poolPending.delete(entry.podId);
       this.fillPool();
@@ -366,16 +378,34 @@ export class BridgeNetwork {
     return [...this.pool.map((e) => e.podId), ...this.poolPending];
   }
 
-  /** One entry at a time in the background, so refilling never takes more than one core from pod starts. */
+  /**
+   * One entry at a time in the background, its processes at the lowest CPU priority, each entry begun after
+   * poolRefillGate: refilling never takes more than one core, and does not start while pods are being started.
+   */
   private fillPool(): void {
     if (this.poolFilling || this.poolClosed) return;
+    const gate = this.options.poolRefillGate ?? (() => Promise.resolve());
     this.poolFilling = (async () => {
       while (!this.poolClosed && this.pool.length < (this.options.poolSize ?? 0)) {
         const id = `${POOL_PREFIX}${randomBytes(6).toString('hex')}`;
         this.poolPending.add(id);
         try {
-          this.pool.push(await this.setUp(id));
+          await gate();
+          if (this.poolClosed) break;
+          const netnsName = this.netnsNameFor(id);
+          // A crash from here on leaves a netns named after the entry: knownAttachments() lists it for gc().
+          if (this.options.makePoolNetns) {
+            await this.options.makePoolNetns(id, netnsPath(netnsName));
+          } else {
+            await createNetns(netnsName, { lowPriority: true });
+          }
+          if (this.poolClosed) {
+            await this.tearDown(id).catch(() => undefined);
+            break;
+          }
+          this.pool.push(await this.setUp(id, { background: true }));
         } catch {
+          await this.tearDown(id).catch(() => undefined);
           break; // tried again at the next claim
         } finally {
           this.poolPending.delete(id);

@@ -46,6 +46,8 @@ export interface CniRuntimeParams {
   args?: Record<string, string>;
   /** Values for plugins' `capabilities` (runtimeConfig), e.g. portMappings. */
   runtimeConfig?: Record<string, unknown>;
+  /** Run the plugins under `nice -n 19` (background work that must not slow down pod starts). */
+  lowPriority?: boolean;
 }
 
 export async function execPlugin(
@@ -68,9 +70,9 @@ export async function execPlugin(
     env.CNI_ARGS = ['IgnoreUnknown=1', ...Object.entries(params.args).map(([k, v]) => `${k}=${v}`)].join(';');
   }
   // portmap edits host-wide chains that removeIdlePortmapChains may be removing: both hold the same lock.
-  const child = type === 'portmap'
-    ? spawn('flock', [PORTMAP_LOCK, join(binDir, type)], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(join(binDir, type), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const argv = type === 'portmap' ? ['flock', PORTMAP_LOCK, join(binDir, type)] : [join(binDir, type)];
+  if (params.lowPriority) argv.unshift('nice', '-n', '19');
+  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

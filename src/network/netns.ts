@@ -22,12 +22,13 @@ export async function netnsExists(name: string): Promise<boolean> {
  * Creates the namespace (with its loopback up) unless it exists; returns its path. Once `ip netns` has made
  * NETNS_DIR a shared mount point, one `unshare --net=<file> ip link set lo up` does both steps (one process).
  */
-export async function createNetns(name: string): Promise<string> {
+export async function createNetns(name: string, options: { lowPriority?: boolean } = {}): Promise<string> {
   const path = netnsPath(name);
   if (!(await netnsExists(name)) && (await isSharedMountPoint(NETNS_DIR))) {
     await writeFile(path, '');
     try {
-      await run('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+      const args = [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up'];
+      await (options.lowPriority ? run('nice', ['-n', '19', 'unshare', ...args]) : run('unshare', args));
       return path;
     } catch (err) {
       await tryRun('umount', ['-l', path]); // mounted already when only the `ip` step failed

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { DEFAULT_SANDBOX_POOL_SIZE } from '../../src/agent/agent.js';
 import { SECRETS } from '../../src/client/resources.js';
 import { closedPort, startRegistry } from '../fixtures/registry.js';
 import { containerStatus, startAgentFixture, waitFor, type AgentFixture } from './agent-fixture.js';
@@ -52,11 +53,13 @@ test('deleting a pod runs preStop, stops gracefully and removes every trace', as
   const pod = await fx.waitPod('graceful', (p) => p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.state?.running), 60_000, 'graceful Running');
   const uid = pod.metadata!.uid!;
   assert.equal(pod.status?.qosClass, 'Burstable');
-  const netns = `stratus-${fx.nodeName}-${uid}`;
+  // The pod's network namespace: its own, or a pre-made one from the node's sandbox pool.
+  const netns = (await fx.agent.network.attachmentOf(uid))!.netnsName;
   assert.ok(netnsNames().includes(netns));
   assert.equal(runcIds().filter((id) => id.startsWith(uid)).length, 2);
   assert.ok(mountsUnder(fx.agent.paths.podDir(uid)).length > 0);
-  assert.equal(bridgePorts().length, 1);
+  await waitFor(() => fx.agent.network.poolReady() === DEFAULT_SANDBOX_POOL_SIZE || undefined, 30_000, 'a full pool');
+  assert.equal(bridgePorts().length, DEFAULT_SANDBOX_POOL_SIZE + 1, 'the pod and the waiting pool entries');
   const cgroup = `/sys/fs/cgroup/memory/stratus/${fx.nodeName}/pod${uid}`;
   assert.ok(existsSync(cgroup));
   assert.equal(readFileSync(`${cgroup}/main_0/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
@@ -70,7 +73,8 @@ test('deleting a pod runs preStop, stops gracefully and removes every trace', as
   assert.deepEqual(mountsUnder(fx.agent.paths.podDir(uid)), []);
   assert.deepEqual(mountsUnder(`${fx.agent.paths.root}/rootfs/${uid}`), []);
   assert.ok(!netnsNames().includes(netns));
-  assert.deepEqual(bridgePorts(), []);
+  assert.equal(bridgePorts().length, DEFAULT_SANDBOX_POOL_SIZE, 'only the waiting pool entries');
+  assert.deepEqual(await fx.agent.network.knownAttachments(), [], 'no attachment but the pool\'s');
   assert.ok(!existsSync(fx.agent.paths.podDir(uid)));
   assert.ok(!existsSync(cgroup));
   assert.ok(existsSync(`${fx.dir}/hostdir`), 'hostPath contents stay');

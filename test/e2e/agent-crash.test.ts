@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { ApiClient, isNotFound } from '../../src/client/api-client.js';
 import { PODS } from '../../src/client/resources.js';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/control-plane.js';
+import { DEFAULT_SANDBOX_POOL_SIZE } from '../../src/agent/agent.js';
 import { bridgeNameFor } from '../../src/network/bridge-network.js';
 import { ContainerRuntime } from '../../src/runtime/runtime.js';
 import { ImageStore } from '../../src/runtime/images/image-store.js';
@@ -64,6 +65,8 @@ before(async () => {
 
 after(async () => {
   agent?.kill('SIGKILL');
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => root && m.startsWith(root));
+  for (const m of mounted.reverse()) execFileSync('umount', ['-l', m]);
   const runtime = new ContainerRuntime({ root: join(root, 'runtime') });
   const store = new ImageStore({ root });
   for (const c of await runtime.list()) {
@@ -117,13 +120,35 @@ test('kill -9 the agent: containers keep running, a new agent adopts them, delet
   await client.delete(PODS, 'survivor', { namespace: 'default' });
   await waitFor(async () => ((await getPod('survivor')) === undefined ? true : undefined), 30_000, 'survivor deleted');
   assert.deepEqual(runcIds(), []);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => (l.split(' ')[4] ?? '').startsWith(root));
-  assert.deepEqual(mounts, []);
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  assert.ok(!netns.includes(`stratus-${nodeName}-`), netns);
-  const ports = execFileSync('ip', ['-o', 'link', 'show', 'master', bridgeNameFor(nodeName)], { encoding: 'utf8' });
-  assert.equal(ports.trim(), '');
+  // What is left is the node's sandbox pool and nothing else: the killed agent's pool entries were collected,
+  // the pod's sandbox is gone, and the new agent keeps exactly DEFAULT_SANDBOX_POOL_SIZE entries.
+  await onlyThePoolLeft();
 });
+
+async function onlyThePoolLeft(): Promise<void> {
+  const pool = DEFAULT_SANDBOX_POOL_SIZE;
+  const settled = (): boolean => {
+    const left = nodeLeftovers();
+    return left.podMounts.length === 0 && left.podNetns.length === 0 && left.poolNetns.length === pool
+      && left.poolMounts.length === 2 * pool && left.bridgePorts === pool;
+  };
+  await waitFor(async () => (settled() ? true : undefined), 15_000, 'only the sandbox pool to be left').catch((err: Error) => {
+    throw new Error(`${err.message}\nleft: ${JSON.stringify(nodeLeftovers(), null, 1)}`);
+  });
+}
+
+/** Mounts under the node root, network namespaces and bridge ports of this node: the pool's and the others. */
+function nodeLeftovers(): { podMounts: string[]; poolMounts: string[]; podNetns: string[]; poolNetns: string[]; bridgePorts: number } {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(root));
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`stratus-${nodeName}-`));
+  const ports = execFileSync('ip', ['-o', 'link', 'show', 'master', bridgeNameFor(nodeName)], { encoding: 'utf8' }).trim();
+  const isPool = (s: string): boolean => s.startsWith(join(root, 'pool') + '/') || s.startsWith(`stratus-${nodeName}-pool-`);
+  return {
+    podMounts: mounts.filter((m) => !isPool(m)), poolMounts: mounts.filter(isPool),
+    podNetns: netns.filter((n) => !isPool(n)), poolNetns: netns.filter(isPool),
+    bridgePorts: ports ? ports.split('\n').length : 0,
+  };
+}
 
 test('a pod force-deleted while the agent is down is cleaned up when it comes back', async () => {
   await client.create(PODS, {
@@ -146,6 +171,8 @@ test('a pod force-deleted while the agent is down is cleaned up when it comes ba
   await waitFor(async () => (existsSync(join(root, 'pods', uid)) ? undefined : true), 10_000, 'the orphan pod directory to go');
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => (l.split(' ')[4] ?? '').includes(uid));
   assert.deepEqual(mounts, []);
+  // The orphan's sandbox may have come from the pool (its netns then has a pool name): nothing but the pool is left.
+  await onlyThePoolLeft();
 });
 
 test('without runc the agent says what to install and exits non-zero', async () => {
