@@ -112,6 +112,7 @@ export class PodWorkers {
   private readonly lastStatus = new Map<string, PodStatus>();
   private readonly messages = new Map<string, string>();
   private readonly terminating = new Set<string>();
+  private readonly startEvents = new Map<string, Array<() => void>>();
   private readonly released = new Set<string>();
   private readonly sandboxSlots: Semaphore;
   private starting = 0;
@@ -184,7 +185,19 @@ export class PodWorkers {
       if (!this.released.has(uid)) await this.releaseSandbox(uid);
       return {};
     }
-    return this.run(pod);
+    try {
+      return await this.run(pod);
+    } finally {
+      for (const emit of this.startEvents.get(uid)?.splice(0) ?? []) emit();
+      this.startEvents.delete(uid);
+    }
+  }
+
+  /** Created/Started events wait for the pod's status write: the API server takes the status first. */
+  private afterStatus(uid: string, emit: () => void): void {
+    const list = this.startEvents.get(uid);
+    if (list) list.push(emit);
+    else this.startEvents.set(uid, [emit]);
   }
 
   private hasRunning(uid: string): boolean {
@@ -391,12 +404,13 @@ export class PodWorkers {
   private async newSandbox(pod: Pod): Promise<Sandbox> {
     const uid = pod.metadata!.uid!;
     const { paths } = this.d;
-    const known = await this.d.network.attachmentOf(uid); // after an agent restart
     const record: PodRecord = { uid, namespace: pod.metadata!.namespace ?? 'default', name: pod.metadata!.name! };
     this.known.set(uid, record);
     this.released.delete(uid);
-    await mkdir(paths.podDir(uid), { recursive: true });
-    await writeFile(paths.podRecord(uid), JSON.stringify(record));
+    const [known] = await Promise.all([
+      this.d.network.attachmentOf(uid), // after an agent restart
+      mkdir(paths.podDir(uid), { recursive: true }).then(() => writeFile(paths.podRecord(uid), JSON.stringify(record))),
+    ]);
     const portMappings: PortMapping[] = [];
     for (const c of pod.spec?.containers ?? []) {
       for (const p of c.ports ?? []) {
@@ -592,10 +606,10 @@ export class PodWorkers {
       if (sandbox.networkReady) {
         // Network already there (pool, restart, hostNetwork): `runc run -d`, one runc process instead of two.
         status = await this.d.runtime.run(id, config, createOptions);
-        void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
+        this.afterStatus(uid, () => void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`));
       } else {
         await this.d.runtime.createContainer(id, config, createOptions);
-        void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`);
+        this.afterStatus(uid, () => void this.d.recorder.normal(pod, 'Created', `Created container ${spec.name}`));
         mark(pod.metadata!.name!, 'container.created');
         await sandbox.network;
         mark(pod.metadata!.name!, 'container.network');
@@ -604,7 +618,7 @@ export class PodWorkers {
       mark(pod.metadata!.name!, 'container.started');
       release();
       this.d.cache.put(status);
-      void this.d.recorder.normal(pod, 'Started', `Started container ${spec.name}`);
+      this.afterStatus(uid, () => void this.d.recorder.normal(pod, 'Started', `Started container ${spec.name}`));
       this.waiting.delete(key);
       if (spec.lifecycle?.postStart && status.state === 'running') await this.postStart(pod, spec, status, sandbox);
       if (status.state === 'running') this.ensureProbes(pod, spec, status, sandbox);
