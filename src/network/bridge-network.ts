@@ -135,6 +135,7 @@ export class BridgeNetwork {
   private readonly poolPending = new Set<string>();
   private poolFilling: Promise<void> | undefined;
   private poolClosed = true;
+  private recordsDirMade = false;
 
   constructor(options: BridgeNetworkOptions) {
     parseCidr(options.podCidr);
@@ -347,12 +348,15 @@ export class BridgeNetwork {
   async claim(podId: string, options: SetUpOptions = {}): Promise<ClaimedAttachment | undefined> {
     if (!POD_ID_PATTERN.test(podId) || podId.startsWith(POOL_PREFIX)) return undefined;
     if (options.portMappings?.length || this.poolClosed) return undefined;
-    if (await this.readRecord(podId)) return undefined; // known pod (agent restart): setUp() is idempotent
     const entry = this.pool.shift();
     if (!entry) return undefined;
     this.poolPending.add(entry.podId); // still "live" until the pod's record exists
     try {
-      const poolRecord = await this.readRecord(entry.podId);
+      const [own, poolRecord] = await Promise.all([this.readRecord(podId), this.readRecord(entry.podId)]);
+      if (own) {
+        this.pool.unshift(entry); // known pod (agent restart): setUp() is idempotent
+        return undefined;
+      }
       if (!poolRecord?.result) return undefined;
       const record: AttachmentRecord = {
         podId,
@@ -459,9 +463,18 @@ export class BridgeNetwork {
   }
 
   private async writeRecord(record: AttachmentRecord): Promise<void> {
-    await mkdir(this.recordsDir, { recursive: true });
     const tmp = `${this.recordPath(record.podId)}.tmp`;
-    await writeFile(tmp, JSON.stringify(record));
+    const write = (): Promise<void> => writeFile(tmp, JSON.stringify(record));
+    if (!this.recordsDirMade) {
+      await mkdir(this.recordsDir, { recursive: true });
+      this.recordsDirMade = true;
+    }
+    // The directory is made once per process; made again if something removed it since.
+    await write().catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(this.recordsDir, { recursive: true });
+      await write();
+    });
     await rename(tmp, this.recordPath(record.podId));
   }
 }
