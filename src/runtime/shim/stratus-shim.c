@@ -240,10 +240,14 @@ static int run_mode(int argc, char **argv) {
       dprintf(1, "ERR stratus-shim run: --overlay-target needs --overlay-options and --overlay-cwd\n");
       return 2;
     }
-    if (chdir(overlay_cwd) < 0 || mount("overlay", overlay_target, "overlay", 0, overlay_options) < 0) {
+    /* Relative paths (target, bundle, logs) stay relative to where we were started. */
+    int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (here < 0 || chdir(overlay_cwd) < 0 || mount("overlay", overlay_target, "overlay", 0, overlay_options) < 0) {
       dprintf(1, "ERR mount overlay on %s: %s\n", overlay_target, strerror(errno));
       return 1;
     }
+    if (fchdir(here) < 0) die("fchdir");
+    close(here);
   }
 
   setsid();
