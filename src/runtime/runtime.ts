@@ -149,16 +149,11 @@ export class ContainerRuntime {
       throw new RuntimeError('AlreadyExists', `container ${id} already exists; remove it first`);
     }
     const shim = await ensureShimBinary();
-    await mkdir(this.containersDir, { recursive: true });
-    await mkdir(this.runcRoot, { recursive: true });
+    await Promise.all([mkdir(this.containersDir, { recursive: true }), mkdir(this.runcRoot, { recursive: true })]);
     const ownsBundle = !options.bundleDir;
     const bundle = options.bundleDir ?? link;
     await mkdir(bundle, { recursive: true });
-    if (!ownsBundle) await symlink(bundle, link);
-    await mkdir(dirname(options.logPath), { recursive: true });
-
-    const spec = buildOciSpec(config);
-    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    const spec = JSON.stringify(buildOciSpec(config));
     const meta: ContainerMeta = {
       id,
       labels: config.labels ?? {},
@@ -168,7 +163,13 @@ export class ContainerRuntime {
       createdAt: new Date().toISOString(),
       ownsBundle,
     };
-    await writeJsonAtomic(join(bundle, 'stratus.json'), meta);
+    // Independent files, written at once: every file operation is a round trip through libuv's thread pool.
+    await Promise.all([
+      ownsBundle ? undefined : symlink(bundle, link),
+      mkdir(dirname(options.logPath), { recursive: true }),
+      writeFile(join(bundle, 'config.json'), spec),
+      writeJsonAtomic(join(bundle, 'stratus.json'), meta),
+    ]);
 
     const launchedAt = new Date().toISOString();
     const overlay = options.overlay ? overlayOptions(options.overlay) : undefined;
