@@ -115,6 +115,18 @@ function removeAll(metrics: PodMetricsInfo, names: Iterable<string>): void {
   for (const name of names) metrics.delete(name);
 }
 
+/** The metrics a resource calculation counts (ignored and unready pods' removed), the oldest sample's time, the groups. */
+function countedMetrics(pods: Pod[], podMetrics: PodMetricsInfo, resource: string, options: CalculatorOptions): Result<{ metrics: PodMetricsInfo; timestamp: number; groups: PodGroups }> {
+  if (pods.length === 0) return { ok: false, error: 'no pods returned by selector while calculating replica count' };
+  const metrics: PodMetricsInfo = new Map(podMetrics);
+  const timestamp = oldestTimestamp(metrics);
+  const groups = groupPods(pods, metrics, resource, options);
+  removeAll(metrics, groups.ignored);
+  removeAll(metrics, groups.unready);
+  if (metrics.size === 0) return { ok: false, error: 'did not receive metrics for targeted pods (pods might be unready)' };
+  return { ok: true, metrics, timestamp, groups };
+}
+
 function oldestTimestamp(metrics: PodMetricsInfo): number {
   let ts = 0;
   for (const m of metrics.values()) if (ts === 0 || m.timestamp < ts) ts = m.timestamp;
@@ -162,13 +174,9 @@ export function resourceReplicas(
   currentReplicas: number, targetUtilization: number, resource: string, pods: Pod[], podMetrics: PodMetricsInfo,
   options: CalculatorOptions = DEFAULT_CALCULATOR_OPTIONS, container?: string,
 ): Result<ResourceProposal> {
-  if (pods.length === 0) return { ok: false, error: 'no pods returned by selector while calculating replica count' };
-  const metrics: PodMetricsInfo = new Map(podMetrics);
-  const timestamp = oldestTimestamp(metrics);
-  const groups = groupPods(pods, metrics, resource, options);
-  removeAll(metrics, groups.ignored);
-  removeAll(metrics, groups.unready);
-  if (metrics.size === 0) return { ok: false, error: 'did not receive metrics for targeted pods (pods might be unready)' };
+  const counted = countedMetrics(pods, podMetrics, resource, options);
+  if (!counted.ok) return counted;
+  const { metrics, timestamp, groups } = counted;
   const requested = podRequests(pods, resource, container);
   if (!requested.ok) return requested;
   const first = utilizationRatio(metrics, requested.requests, targetUtilization);
@@ -188,13 +196,9 @@ export function rawResourceReplicas(
   currentReplicas: number, targetAverage: number, resource: string, pods: Pod[], podMetrics: PodMetricsInfo,
   options: CalculatorOptions = DEFAULT_CALCULATOR_OPTIONS,
 ): Result<ResourceProposal> {
-  if (pods.length === 0) return { ok: false, error: 'no pods returned by selector while calculating replica count' };
-  const metrics: PodMetricsInfo = new Map(podMetrics);
-  const timestamp = oldestTimestamp(metrics);
-  const groups = groupPods(pods, metrics, resource, options);
-  removeAll(metrics, groups.ignored);
-  removeAll(metrics, groups.unready);
-  if (metrics.size === 0) return { ok: false, error: 'did not receive metrics for targeted pods (pods might be unready)' };
+  const counted = countedMetrics(pods, podMetrics, resource, options);
+  if (!counted.ok) return counted;
+  const { metrics, timestamp, groups } = counted;
   const usageRatio = (): { ratio: number; usage: number } => {
     let total = 0;
     for (const m of metrics.values()) total += m.value;
