@@ -14,8 +14,7 @@ import { PODS } from '../../src/client/resources.js';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/control-plane.js';
 import { DEFAULT_SANDBOX_POOL_SIZE } from '../../src/agent/agent.js';
 import { bridgeNameFor } from '../../src/network/bridge-network.js';
-import { ContainerRuntime } from '../../src/runtime/runtime.js';
-import { ImageStore } from '../../src/runtime/images/image-store.js';
+import { purgeNode } from '../fixtures/node-leftovers.js';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.js';
 import { buildTestImages, type TestImages } from '../fixtures/test-images.js';
 import { REPO_ROOT, run } from './harness.js';
@@ -65,20 +64,7 @@ before(async () => {
 
 after(async () => {
   agent?.kill('SIGKILL');
-  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => root && m.startsWith(root));
-  for (const m of mounted.reverse()) execFileSync('umount', ['-l', m]);
-  const runtime = new ContainerRuntime({ root: join(root, 'runtime') });
-  const store = new ImageStore({ root });
-  for (const c of await runtime.list()) {
-    await runtime.remove(c.id).catch(() => undefined);
-    await store.removeRootfs(c.id).catch(() => undefined);
-  }
-  for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
-    const name = ns.split(' ')[0];
-    if (name?.startsWith(`stratus-${nodeName}-`)) execFileSync('ip', ['netns', 'delete', name]);
-  }
-  try { execFileSync('ip', ['link', 'delete', bridgeNameFor(nodeName)], { stdio: 'ignore' }); } catch { /* gone */ }
-  await runtime.removeCgroup(`/stratus/${nodeName}`);
+  if (root) await purgeNode(root, nodeName);
   client?.close();
   await plane?.close();
   await registry?.stop();

@@ -1,12 +1,11 @@
 // `stratus up` is a working one-node cluster: the control plane plus an agent for this machine; kubectl runs a pod.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bridgeNameFor } from '../../src/network/bridge-network.js';
-import { ContainerRuntime } from '../../src/runtime/runtime.js';
+import { purgeNode } from '../fixtures/node-leftovers.js';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.js';
 import { buildTestImages, type TestImages } from '../fixtures/test-images.js';
 import { freePort, KUBECTL, REPO_ROOT, run } from './harness.js';
@@ -29,10 +28,7 @@ after(async () => {
     up.kill('SIGKILL');
     await new Promise((r) => up!.once('exit', r));
   }
-  const runtime = new ContainerRuntime({ root: join(dir, 'agent', nodeName, 'runtime') });
-  for (const c of await runtime.list()) await runtime.remove(c.id).catch(() => undefined);
-  try { execFileSync('ip', ['link', 'delete', bridgeNameFor(nodeName)], { stdio: 'ignore' }); } catch { /* gone */ }
-  await runtime.removeCgroup(`/stratus/${nodeName}`);
+  await purgeNode(join(dir, 'agent', nodeName), nodeName);
   await registry?.stop();
   rmSync(dir, { recursive: true, force: true });
 });

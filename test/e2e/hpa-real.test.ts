@@ -14,9 +14,7 @@ import { pino } from 'pino';
 import { ApiClient } from '../../src/client/api-client.js';
 import { DEPLOYMENTS, EVENTS, HORIZONTALPODAUTOSCALERS, PODS } from '../../src/client/resources.js';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/control-plane.js';
-import { bridgeNameFor } from '../../src/network/bridge-network.js';
-import { ContainerRuntime } from '../../src/runtime/runtime.js';
-import { ImageStore } from '../../src/runtime/images/image-store.js';
+import { purgeNode } from '../fixtures/node-leftovers.js';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.js';
 import { buildTestImages, type TestImages } from '../fixtures/test-images.js';
 import { KUBECTL, REPO_ROOT, run } from './harness.js';
@@ -76,18 +74,7 @@ after(async () => {
   }
   agent?.kill('SIGKILL');
   if (agent && agent.exitCode === null) await new Promise((r) => agent!.once('exit', r));
-  const runtime = new ContainerRuntime({ root: join(root, 'runtime') });
-  const store = new ImageStore({ root });
-  for (const c of await runtime.list().catch(() => [])) {
-    await runtime.remove(c.id).catch(() => undefined);
-    await store.removeRootfs(c.id).catch(() => undefined);
-  }
-  for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
-    const name = ns.split(' ')[0];
-    if (name?.startsWith(`stratus-${nodeName}-`)) execFileSync('ip', ['netns', 'delete', name]);
-  }
-  try { execFileSync('ip', ['link', 'delete', bridgeNameFor(nodeName)], { stdio: 'ignore' }); } catch { /* gone */ }
-  await runtime.removeCgroup(`/stratus/${nodeName}`).catch(() => undefined);
+  await purgeNode(root, nodeName);
   client?.close();
   await plane?.close();
   await registry?.stop();

@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import { NODES, PODS } from '../../src/client/resources.js';
-import { BridgeNetwork, bridgeNameFor } from '../../src/network/bridge-network.js';
-import { ContainerRuntime } from '../../src/runtime/runtime.js';
-import { ImageStore } from '../../src/runtime/images/image-store.js';
+import { purgeNode, removeNodeContainers } from '../fixtures/node-leftovers.js';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.js';
 import { buildTestImages, type TestImages } from '../fixtures/test-images.js';
 import { freePort, KUBECTL, REPO_ROOT, run, type CommandResult } from './harness.js';
@@ -132,10 +130,6 @@ function isNodeReady(node: Node | undefined): boolean {
   return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
-}
-
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -214,36 +208,13 @@ class AgentProcess implements ClusterNode {
   }
 
   async destroyContainers(): Promise<void> {
-    const runcRoot = join(this.root, 'runtime', 'runc');
-    for (const id of this.runcIds()) {
-      try { execFileSync('runc', ['--root', runcRoot, 'kill', id, 'KILL'], { stdio: 'ignore' }); } catch { /* already stopped */ }
-      try { execFileSync('runc', ['--root', runcRoot, 'delete', '--force', id], { stdio: 'ignore' }); } catch { /* gone */ }
-    }
-    const runtime = new ContainerRuntime({ root: join(this.root, 'runtime') });
-    const images = new ImageStore({ root: this.root });
-    for (const c of await runtime.list()) {
-      await runtime.remove(c.id).catch(() => undefined);
-      await images.removeRootfs(c.id).catch(() => undefined);
-    }
-    for (const id of await images.rootfsIds().catch(() => [] as string[])) await images.removeRootfs(id).catch(() => undefined);
-    // Pod namespaces (ipc/uts bind mounts), volumes: deepest first.
-    for (const mount of mountsUnder(this.root).sort((a, b) => b.length - a.length)) {
-      try { execFileSync('umount', ['-l', mount], { stdio: 'ignore' }); } catch { /* already gone */ }
-    }
-    const prefix = new BridgeNetwork({ nodeName: this.name, podCidr: this.podCidr, stateDir: join(this.root, 'network') }).netnsPrefix;
-    for (const line of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
-      const ns = line.split(' ')[0];
-      if (ns?.startsWith(prefix)) try { execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' }); } catch { /* gone */ }
-    }
+    await removeNodeContainers(this.root, this.name);
   }
 
   /** Everything of this node: containers, mounts, netns, veths and bridge, cgroups. */
   async purge(): Promise<void> {
     await this.kill();
-    await this.destroyContainers();
-    await new BridgeNetwork({ nodeName: this.name, podCidr: this.podCidr, stateDir: join(this.root, 'network') }).destroy().catch(() => undefined);
-    try { execFileSync('ip', ['link', 'delete', bridgeNameFor(this.name)], { stdio: 'ignore' }); } catch { /* gone */ }
-    await new ContainerRuntime({ root: join(this.root, 'runtime') }).removeCgroup(`/stratus/${this.name}`).catch(() => undefined);
+    await purgeNode(this.root, this.name, this.podCidr);
   }
 }
 
