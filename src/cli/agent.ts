@@ -21,6 +21,7 @@ export interface AgentFlags {
   agentPort: number;
   heartbeatInterval?: number;
   sandboxPool: number;
+  favorDynmods: boolean;
   hollow?: boolean;
   count?: number;
   logLevel: LogLevel;
@@ -76,6 +77,7 @@ export function agentCommand(): Command {
     .option('--agent-port <port>', 'HTTPS port of the agent endpoint for logs/exec/port-forward/stats (0 picks a free one)', port, 10250)
     .option('--heartbeat-interval <seconds>', "how often the node renews its Lease (default 10); keep it well below the control plane's --node-monitor-grace-period", positiveSeconds)
     .option('--sandbox-pool <n>', 'pod sandboxes (netns with an address, IPC/UTS namespaces) kept ready for fast pod starts; 0 turns the pool off', wholeNumber, DEFAULT_SANDBOX_POOL_SIZE)
+    .option('--no-favor-dynmods', "leave the kernel's cgroup favordynmods mode off (it saves ≈ 10 ms per container start; machine-wide)")
     .option('--hollow', 'fake nodes without runc (kubemark-style), for control-plane tests')
     .option('--count <n>', 'with --hollow: register N nodes named <node-name>-0 … <node-name>-(N-1)', positiveInt)
     .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr as JSON)').choices(LOG_LEVELS).default('info'))
@@ -111,6 +113,7 @@ export function agentCommand(): Command {
         maxPods: flags.maxPods,
         agentPort: flags.agentPort,
         sandboxPoolSize: flags.sandboxPool,
+        cgroupFavorDynmods: flags.favorDynmods,
         ...(flags.heartbeatInterval ? { leaseIntervalMs: flags.heartbeatInterval * 1000 } : {}),
       });
       try {
