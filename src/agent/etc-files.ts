@@ -1,6 +1,6 @@
 // The pod's /etc/hosts, /etc/hostname and /etc/resolv.conf, written once per pod and bind-mounted into each
 // container (like kubelet's managed etc-hosts).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 
@@ -44,10 +44,18 @@ export function hostsFile(pod: Pod, podIP: string | undefined, clusterDomain: st
   return `${lines.join('\n')}\n`;
 }
 
+function readTextOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
 export async function resolvConf(pod: Pod, dns: DnsSettings): Promise<string> {
   const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
   const ns = pod.metadata?.namespace ?? 'default';
-  const host = await readFile(dns.hostResolvConf, 'utf8').catch(() => 'nameserver 127.0.0.1\n');
+  const host = readTextOr(dns.hostResolvConf, 'nameserver 127.0.0.1\n');
   let nameservers: string[] = [];
   let searches: string[] = [];
   let options: string[] = [];
@@ -85,10 +93,12 @@ export async function resolvConf(pod: Pod, dns: DnsSettings): Promise<string> {
 
 /** Writes the three files into dir; returns their paths. */
 export async function writeEtcFiles(dir: string, pod: Pod, podIP: string | undefined, dns: DnsSettings): Promise<EtcFiles> {
-  await mkdir(dir, { recursive: true });
+  const resolv = await resolvConf(pod, dns);
+  // Small local files, written synchronously (see runtime/state-files.ts).
+  mkdirSync(dir, { recursive: true });
   const files: EtcFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
-  await writeFile(files.hosts, hostsFile(pod, podIP, dns.clusterDomain), { mode: 0o644 });
-  await writeFile(files.hostname, `${podHostname(pod)}\n`, { mode: 0o644 });
-  await writeFile(files.resolvConf, await resolvConf(pod, dns), { mode: 0o644 });
+  writeFileSync(files.hosts, hostsFile(pod, podIP, dns.clusterDomain), { mode: 0o644 });
+  writeFileSync(files.hostname, `${podHostname(pod)}\n`, { mode: 0o644 });
+  writeFileSync(files.resolvConf, resolv, { mode: 0o644 });
   return files;
 }

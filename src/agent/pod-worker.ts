@@ -1,7 +1,8 @@
 // The heart of the agent: brings one pod's containers in line with its spec (kubelet's syncPod). Level-
 // triggered and restartable: everything it needs is in the pod, the runtime's containers (their labels) and
 // the files under the agent root, so running it twice, or after a crash, converges to the same state.
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ import type { OverlaySpec } from '../runtime/images/overlay-mount.js';
 import { readLogs } from '../runtime/log-reader.js';
 import { createPodNamespaces, isSharedMountPoint, removePodNamespaces, type PodNamespaces } from '../runtime/pod-namespaces.js';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/runtime.js';
+import { readJsonFile } from '../runtime/state-files.js';
 import type { Backoff } from './backoff.js';
 import type { ContainerCache } from './container-cache.js';
 import {
@@ -407,10 +409,9 @@ export class PodWorkers {
     const record: PodRecord = { uid, namespace: pod.metadata!.namespace ?? 'default', name: pod.metadata!.name! };
     this.known.set(uid, record);
     this.released.delete(uid);
-    const [known] = await Promise.all([
-      this.d.network.attachmentOf(uid), // after an agent restart
-      mkdir(paths.podDir(uid), { recursive: true }).then(() => writeFile(paths.podRecord(uid), JSON.stringify(record))),
-    ]);
+    mkdirSync(paths.podDir(uid), { recursive: true });
+    writeFileSync(paths.podRecord(uid), JSON.stringify(record));
+    const known = await this.d.network.attachmentOf(uid); // after an agent restart
     const portMappings: PortMapping[] = [];
     for (const c of pod.spec?.containers ?? []) {
       for (const p of c.ports ?? []) {
@@ -468,7 +469,7 @@ export class PodWorkers {
       network: attached.then(async (a) => {
         sandbox.podIP = a.ip;
         // Same inode (O_TRUNC), so containers created before the IP was known see the final file.
-        await writeFile(etc.hosts, hostsFile(pod, a.ip, this.d.dns.clusterDomain));
+        writeFileSync(etc.hosts, hostsFile(pod, a.ip, this.d.dns.clusterDomain));
         sandbox.networkReady = true;
         return a;
       }),
@@ -485,7 +486,7 @@ export class PodWorkers {
   private async adoptPoolNamespaces(poolId: string, uid: string): Promise<PodNamespaces | undefined> {
     const dir = this.d.paths.namespacesDir(uid);
     try {
-      await rename(this.d.paths.poolNamespacesDir(poolId), dir);
+      renameSync(this.d.paths.poolNamespacesDir(poolId), dir);
       return { ipc: join(dir, 'ipc'), uts: join(dir, 'uts') };
     } catch {
       return undefined;
@@ -582,8 +583,8 @@ export class PodWorkers {
       const env = await resolveEnv(pod, spec, info.config.env, this.d.objects, ctx);
       const args = resolveArgs(spec, info.config, env);
       const terminationLog = this.d.paths.terminationLog(uid, spec.name, attempt);
-      await mkdir(dirname(terminationLog), { recursive: true });
-      await writeFile(terminationLog, '', { mode: 0o666 });
+      mkdirSync(dirname(terminationLog), { recursive: true });
+      writeFileSync(terminationLog, '', { mode: 0o666 });
       const config = await buildContainerConfig({
         pod, container: spec, image: info.config, args, env, rootfs: rootfs.path, volumes: sandbox.volumes, etc: sandbox.etc,
         terminationLog,
@@ -895,11 +896,7 @@ function formatDuration(ms: number): string {
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
+  return readJsonFile<T>(path);
 }
 
 export async function exists(path: string): Promise<boolean> {

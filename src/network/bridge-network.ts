@@ -5,8 +5,10 @@
 // Cross-host (later): other nodes' pod CIDRs become routes (host-gw) or go over a VXLAN device, with
 // `mtu: 1450` here for the overlay; nothing in this file needs to change for that beyond the MTU.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonFile, writeFileAtomic } from '../runtime/state-files.js';
 import {
   addNetworkList,
   checkNetworkList,
@@ -370,7 +372,7 @@ export class BridgeNetwork {
       };
       // The pod's record first: a crash in between leaves a pool record whose pieces knownAttachments() skips.
       await this.writeRecord(record);
-      await rm(this.recordPath(entry.podId), { force: true });
+      rmSync(this.recordPath(entry.podId), { force: true });
       return { ...this.attachment(record), poolId: entry.podId };
     } finally {
       this.poolPending.delete(entry.podId);
@@ -455,26 +457,22 @@ export class BridgeNetwork {
   }
 
   private async readRecord(podId: string): Promise<AttachmentRecord | undefined> {
-    try {
-      return JSON.parse(await readFile(this.recordPath(podId), 'utf8')) as AttachmentRecord;
-    } catch {
-      return undefined;
-    }
+    return readJsonFile<AttachmentRecord>(this.recordPath(podId));
   }
 
   private async writeRecord(record: AttachmentRecord): Promise<void> {
-    const tmp = `${this.recordPath(record.podId)}.tmp`;
-    const write = (): Promise<void> => writeFile(tmp, JSON.stringify(record));
+    // The directory is made once per process; made again if something removed it since.
     if (!this.recordsDirMade) {
-      await mkdir(this.recordsDir, { recursive: true });
+      mkdirSync(this.recordsDir, { recursive: true });
       this.recordsDirMade = true;
     }
-    // The directory is made once per process; made again if something removed it since.
-    await write().catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await mkdir(this.recordsDir, { recursive: true });
-      await write();
-    });
-    await rename(tmp, this.recordPath(record.podId));
+    const write = (): void => writeFileAtomic(this.recordPath(record.podId), JSON.stringify(record));
+    try {
+      write();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(this.recordsDir, { recursive: true });
+      write();
+    }
   }
 }

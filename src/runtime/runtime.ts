@@ -10,8 +10,8 @@
 //     exit.json           written by the shim when the container exits
 //     shim.log, runc.log  diagnostics
 import { execFile, spawn } from 'node:child_process';
-import { constants, openSync, closeSync, watch } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, readlink, rm, rmdir, symlink, writeFile, rename } from 'node:fs/promises';
+import { constants, openSync, closeSync, watch, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile, readdir, readlink, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ContainerConfig, ContainerResources } from './container-config.js';
@@ -21,6 +21,7 @@ import { RuntimeError } from './errors.js';
 import { cgroupDir, readCgroupStats, type ContainerStats } from './cgroup-stats.js';
 import { runExec, type ExecOptions } from './exec.js';
 import { overlayOptions, type OverlaySpec } from './images/overlay-mount.js';
+import { readJsonFile, writeFileAtomic } from './state-files.js';
 
 const execFileP = promisify(execFile);
 
@@ -96,18 +97,12 @@ function isAlive(pid: number | undefined): boolean {
   }
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
+function readJson<T>(path: string): T | undefined {
+  return readJsonFile<T>(path);
 }
 
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
+function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -135,6 +130,16 @@ export class ContainerRuntime {
     return join(this.containersDir, id);
   }
 
+  private dirsMade = false;
+
+  /** The containers and runc state directories, made once per process (again if something removed them). */
+  private ensureDirs(): void {
+    if (this.dirsMade && existsNow(this.containersDir) && existsNow(this.runcRoot)) return;
+    mkdirSync(this.containersDir, { recursive: true });
+    mkdirSync(this.runcRoot, { recursive: true });
+    this.dirsMade = true;
+  }
+
   /** Creates the container (runc create under a shim); its process waits until start(). */
   async createContainer(id: string, config: ContainerConfig, options: CreateOptions): Promise<ContainerStatus> {
     return this.launch(id, config, options, false);
@@ -145,14 +150,13 @@ export class ContainerRuntime {
       throw new RuntimeError('InvalidId', `container id "${id}" must match ${ID_PATTERN} (letters, digits, _ . -)`);
     }
     const link = this.bundleDir(id);
-    if (await this.exists(link)) {
+    if (existsNow(link)) {
       throw new RuntimeError('AlreadyExists', `container ${id} already exists; remove it first`);
     }
     const shim = await ensureShimBinary();
-    await Promise.all([mkdir(this.containersDir, { recursive: true }), mkdir(this.runcRoot, { recursive: true })]);
+    this.ensureDirs();
     const ownsBundle = !options.bundleDir;
     const bundle = options.bundleDir ?? link;
-    await mkdir(bundle, { recursive: true });
     const spec = JSON.stringify(buildOciSpec(config));
     const meta: ContainerMeta = {
       id,
@@ -163,13 +167,11 @@ export class ContainerRuntime {
       createdAt: new Date().toISOString(),
       ownsBundle,
     };
-    // Independent files, written at once: every file operation is a round trip through libuv's thread pool.
-    await Promise.all([
-      ownsBundle ? undefined : symlink(bundle, link),
-      mkdir(dirname(options.logPath), { recursive: true }),
-      writeFile(join(bundle, 'config.json'), spec),
-      writeJsonAtomic(join(bundle, 'stratus.json'), meta),
-    ]);
+    mkdirSync(bundle, { recursive: true });
+    if (!ownsBundle) symlinkSync(bundle, link);
+    mkdirSync(dirname(options.logPath), { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), spec);
+    writeJsonAtomic(join(bundle, 'stratus.json'), meta);
 
     const launchedAt = new Date().toISOString();
     const overlay = options.overlay ? overlayOptions(options.overlay) : undefined;
@@ -214,7 +216,7 @@ export class ContainerRuntime {
     meta.shimPid = child.pid;
     meta.initPid = Number(ok[1]);
     if (start) meta.startedAt = launchedAt;
-    await writeJsonAtomic(join(bundle, 'stratus.json'), meta);
+    writeJsonAtomic(join(bundle, 'stratus.json'), meta);
     // Known without asking runc (each runc call costs ~10 ms of Go start-up).
     return { ...this.baseStatus(meta), state: start ? 'running' : 'created', pid: meta.initPid };
   }
@@ -226,8 +228,8 @@ export class ContainerRuntime {
     const startedAt = new Date().toISOString();
     await this.runcCmd(['start', id]);
     meta.startedAt = startedAt;
-    await writeJsonAtomic(join(this.bundleDir(id), 'stratus.json'), meta);
-    const exit = await readJson<ExitRecord>(join(this.bundleDir(id), 'exit.json'));
+    writeJsonAtomic(join(this.bundleDir(id), 'stratus.json'), meta);
+    const exit = readJson<ExitRecord>(join(this.bundleDir(id), 'exit.json'));
     if (exit) return this.exitedStatus(meta, exit);
     return { ...this.baseStatus(meta), state: 'running', ...(meta.initPid ? { pid: meta.initPid } : {}) };
   }
@@ -262,7 +264,7 @@ export class ContainerRuntime {
   /** Force-deletes the container and removes its bundle and logs. Idempotent. */
   async remove(id: string, options: { keepLogs?: boolean } = {}): Promise<void> {
     const link = this.bundleDir(id);
-    const meta = await readJson<ContainerMeta>(join(link, 'stratus.json'));
+    const meta = readJson<ContainerMeta>(join(link, 'stratus.json'));
     await this.runcCmd(['delete', '--force', id]).catch((err: RuntimeError) => {
       if (!/does not exist|not exist/.test(err.message)) throw err;
     });
@@ -290,7 +292,7 @@ export class ContainerRuntime {
     const runcStates = await this.runcStates();
     const out: ContainerStatus[] = [];
     for (const id of ids) {
-      const meta = await readJson<ContainerMeta>(join(this.containersDir, id, 'stratus.json'));
+      const meta = readJson<ContainerMeta>(join(this.containersDir, id, 'stratus.json'));
       if (meta) out.push(await this.statusFrom(meta, runcStates));
     }
     return out;
@@ -298,13 +300,13 @@ export class ContainerRuntime {
 
   /** Whether a container with this id has a bundle here (one lstat, no runc call). */
   async has(id: string): Promise<boolean> {
-    return ID_PATTERN.test(id) && (await this.exists(this.bundleDir(id)));
+    return ID_PATTERN.test(id) && existsNow(this.bundleDir(id));
   }
 
   /** Cheap exit check (one stat, no runc call), e.g. for readLogs' isFinished while following. */
   async hasExited(id: string): Promise<boolean> {
-    if (await this.exists(join(this.bundleDir(id), 'exit.json'))) return true;
-    const meta = await readJson<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
+    if (existsNow(join(this.bundleDir(id), 'exit.json'))) return true;
+    const meta = readJson<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
     return !meta || !isAlive(meta.shimPid);
   }
 
@@ -352,7 +354,7 @@ export class ContainerRuntime {
         for (const id of reported) if (!present.has(id)) reported.delete(id);
         for (const id of ids) {
           if (reported.has(id)) continue;
-          if (!(await this.exists(join(this.containersDir, id, 'exit.json')))) continue;
+          if (!existsNow(join(this.containersDir, id, 'exit.json'))) continue;
           const status = await this.state(id).catch(() => undefined);
           if (status?.state !== 'exited') continue;
           reported.add(id);
@@ -433,7 +435,7 @@ export class ContainerRuntime {
     const bundle = this.bundleDir(meta.id);
     const base = this.baseStatus(meta);
     const exited = (exit: ExitRecord) => this.exitedStatus(meta, exit);
-    let exit = await readJson<ExitRecord>(join(bundle, 'exit.json'));
+    let exit = readJson<ExitRecord>(join(bundle, 'exit.json'));
     if (exit) return exited(exit);
     const rs = runcStates.get(meta.id);
     if (rs && (rs.status === 'running' || rs.status === 'paused')) {
@@ -443,7 +445,7 @@ export class ContainerRuntime {
     // Stopped (or gone) without an exit record: the shim is about to write it, or it died.
     for (let i = 0; i < 40 && isAlive(meta.shimPid); i++) {
       await sleep(50);
-      exit = await readJson<ExitRecord>(join(bundle, 'exit.json'));
+      exit = readJson<ExitRecord>(join(bundle, 'exit.json'));
       if (exit) return exited(exit);
     }
     if (!rs && !meta.shimPid) return { ...base, state: 'unknown', reason: 'NotCreated' };
@@ -451,7 +453,7 @@ export class ContainerRuntime {
   }
 
   private async meta(id: string): Promise<ContainerMeta> {
-    const meta = await readJson<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
+    const meta = readJson<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
     if (!meta) throw new RuntimeError('NotFound', `container ${id} not found under ${this.root}`);
     return meta;
   }
@@ -486,18 +488,18 @@ export class ContainerRuntime {
     }
   }
 
-  private async exists(path: string): Promise<boolean> {
-    try {
-      await lstat(path);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   private async tail(path: string): Promise<string> {
     const text = await readFile(path, 'utf8').catch(() => '');
     return text.trim().split('\n').slice(-5).join(' ') || 'no diagnostics (see the bundle)';
+  }
+}
+
+function existsNow(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

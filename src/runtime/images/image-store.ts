@@ -15,6 +15,7 @@
  */
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openArchive } from './archive-import.js';
 import type { ImageSource } from './image-source.js';
@@ -28,6 +29,7 @@ import { isOverlayMounted, mountOverlay, unmount, type OverlaySpec } from './ove
 import { formatProgress, type PullProgressEvent } from './progress.js';
 import { canonicalReference, displayReference, parseReference, type ImageReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
+import { readJsonFile, writeFileAtomic } from '../state-files.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
@@ -248,9 +250,7 @@ export class ImageStore {
         // A mount left from an older state (other layers, or a half-deleted directory) is replaced.
         await unmount(merged);
       }
-      await mkdir(spec.upperDir, { recursive: true });
-      await mkdir(spec.workDir, { recursive: true });
-      await mkdir(merged, { recursive: true });
+      for (const d of [spec.upperDir, spec.workDir, merged]) mkdirSync(d, { recursive: true });
       if (!existing) {
         const meta: RootfsMeta = { containerId, image: info.reference, digest: info.digest, layers: info.layers.map((l) => l.digest) };
         await writeJsonAtomic(metaPath, meta);
@@ -574,16 +574,10 @@ async function listDir(dir: string): Promise<string[]> {
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
+  return readJsonFile<T>(file);
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
