@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { NetworkError } from './errors.js';
 import { PORTMAP_LOCK } from './portmap-chains.js';
+import { idlePriority } from '../runtime/idle-priority.js';
 
 export const DEFAULT_CNI_BIN_DIR = '/usr/lib/cni';
 
@@ -46,7 +47,7 @@ export interface CniRuntimeParams {
   args?: Record<string, string>;
   /** Values for plugins' `capabilities` (runtimeConfig), e.g. portMappings. */
   runtimeConfig?: Record<string, unknown>;
-  /** Run the plugins under `nice -n 19` (background work that must not slow down pod starts). */
+  /** Run the plugins at idle priority (background work that must not slow down pod starts). */
   lowPriority?: boolean;
 }
 
@@ -70,8 +71,8 @@ export async function execPlugin(
     env.CNI_ARGS = ['IgnoreUnknown=1', ...Object.entries(params.args).map(([k, v]) => `${k}=${v}`)].join(';');
   }
   // portmap edits host-wide chains that removeIdlePortmapChains may be removing: both hold the same lock.
-  const argv = type === 'portmap' ? ['flock', PORTMAP_LOCK, join(binDir, type)] : [join(binDir, type)];
-  if (params.lowPriority) argv.unshift('nice', '-n', '19');
+  const plugin = type === 'portmap' ? ['flock', PORTMAP_LOCK, join(binDir, type)] : [join(binDir, type)];
+  const argv = params.lowPriority ? idlePriority(plugin) : plugin;
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

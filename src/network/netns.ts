@@ -2,6 +2,7 @@
 import { access, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, tryRun } from './command.js';
+import { idlePriority } from '../runtime/idle-priority.js';
 
 export const NETNS_DIR = '/run/netns';
 
@@ -28,7 +29,8 @@ export async function createNetns(name: string, options: { lowPriority?: boolean
     await writeFile(path, '');
     try {
       const args = [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up'];
-      await (options.lowPriority ? run('nice', ['-n', '19', 'unshare', ...args]) : run('unshare', args));
+      const argv = options.lowPriority ? idlePriority(['unshare', ...args]) : ['unshare', ...args];
+      await run(argv[0]!, argv.slice(1));
       return path;
     } catch (err) {
       await tryRun('umount', ['-l', path]); // mounted already when only the `ip` step failed

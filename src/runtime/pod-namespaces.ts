@@ -5,6 +5,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RuntimeError } from './errors.js';
+import { idlePriority } from './idle-priority.js';
 
 const execFileP = promisify(execFile);
 
@@ -36,8 +37,9 @@ export async function createPodNamespaces(dir: string, hostname?: string, netnsP
   const script = [hostname ? 'hostname "$1"' : 'true', ...(wantNet ? ['ip link set lo up'] : [])].join(' && ');
   try {
     const args = [`--ipc=${ns.ipc}`, `--uts=${ns.uts}`, ...(wantNet ? [`--net=${netnsPath}`] : []), 'sh', '-c', script, 'sh', hostname ?? ''];
-    // Low priority (pre-made sandboxes): `nice` execs unshare in the same process, no extra fork.
-    await (options.lowPriority ? execFileP('nice', ['-n', '19', 'unshare', ...args]) : execFileP('unshare', args));
+    // Pre-made sandboxes run at idle priority.
+    const argv = options.lowPriority ? idlePriority(['unshare', ...args]) : ['unshare', ...args];
+    await execFileP(argv[0]!, argv.slice(1));
   } catch (err) {
     await removePodNamespaces(dir);
     if (wantNet) await removeNsFile(netnsPath);
