@@ -14,6 +14,11 @@ export interface EventRecorderOptions {
   logger?: Logger;
   /** How many distinct events to remember for aggregation; default 4096. */
   cacheSize?: number;
+  /**
+   * Awaited before each write, e.g. until a node has no pod start in flight: events are informative, so they
+   * yield to the work they describe (kubelet also sends them asynchronously, rate-limited).
+   */
+  gate?: () => Promise<void>;
 }
 
 interface Remembered {
@@ -42,7 +47,11 @@ export class EventRecorder {
     const meta = involved.metadata ?? {};
     const cacheKey = [meta.uid ?? `${meta.namespace || 'default'}/${meta.name}`, involved.kind, type, reason, message].join('\u0000');
     const previous = this.inflight.get(cacheKey) ?? Promise.resolve();
-    const next = previous.then(() => this.write(cacheKey, involved, type, reason, message));
+    const gate = this.options.gate;
+    const next = previous.then(async () => {
+      if (gate) await gate().catch(() => undefined);
+      await this.write(cacheKey, involved, type, reason, message);
+    });
     this.inflight.set(cacheKey, next);
     void next.then(() => { if (this.inflight.get(cacheKey) === next) this.inflight.delete(cacheKey); });
     return next;

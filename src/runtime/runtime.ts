@@ -9,8 +9,8 @@
 //     init.pid            container init pid (written by runc create)
 //     exit.json           written by the shim when the container exits
 //     shim.log, runc.log  diagnostics
-import { execFile, spawn } from 'node:child_process';
-import { constants, openSync, closeSync, watch, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { watch, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile, readdir, readlink, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,7 @@ import { cgroupDir, readCgroupStats, type ContainerStats } from './cgroup-stats.
 import { runExec, type ExecOptions } from './exec.js';
 import { overlayOptions, type OverlaySpec } from './images/overlay-mount.js';
 import { readJsonFile, writeFileAtomic } from './state-files.js';
+import { ShimLauncher } from './shim-launcher.js';
 
 const execFileP = promisify(execFile);
 
@@ -131,6 +132,18 @@ export class ContainerRuntime {
   }
 
   private dirsMade = false;
+  private shims: ShimLauncher | undefined;
+
+  private launcher(shim: string): ShimLauncher {
+    this.shims ??= new ShimLauncher(shim, this.runc);
+    return this.shims;
+  }
+
+  /** Ends the runtime's helper processes (a waiting shim, the runc copy's holder); containers keep running. */
+  close(): void {
+    this.shims?.close();
+    this.shims = undefined;
+  }
 
   /** The containers and runc state directories, made once per process (again if something removed them). */
   private ensureDirs(): void {
@@ -175,37 +188,22 @@ export class ContainerRuntime {
 
     const launchedAt = new Date().toISOString();
     const overlay = options.overlay ? overlayOptions(options.overlay) : undefined;
-    const shimLog = openSync(join(bundle, 'shim.log'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND);
-    let child;
-    try {
-      child = spawn(
-        shim,
-        [
-          'run',
-          '--runc', this.runc,
-          '--root', this.runcRoot,
-          '--bundle', bundle,
-          '--id', id,
-          '--log', options.logPath,
-          '--exit-file', join(bundle, 'exit.json'),
-          '--log-max-bytes', String(this.logMaxBytes),
-          '--log-max-files', String(this.logMaxFiles),
-          '--memory-cgroup', cgroupDir('memory', config.cgroupsPath),
-          '--start', start ? '1' : '0',
-          ...(overlay ? ['--overlay-target', resolve(options.overlay!.target), '--overlay-options', overlay.options, '--overlay-cwd', overlay.cwd] : []),
-        ],
-        { detached: true, stdio: ['ignore', 'pipe', shimLog] },
-      );
-    } finally {
-      closeSync(shimLog);
-    }
-    const handshake = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (d: string) => (out += d));
-      child.stdout!.on('close', () => resolve(out));
-      child.on('error', reject);
-    });
+    const { child, handshake: handshakeDone } = this.launcher(shim).launch([
+      '--runc', this.launcher(shim).runcBinary(),
+      '--runc-fallback', this.runc,
+      '--shim-log', join(bundle, 'shim.log'),
+      '--root', this.runcRoot,
+      '--bundle', bundle,
+      '--id', id,
+      '--log', options.logPath,
+      '--exit-file', join(bundle, 'exit.json'),
+      '--log-max-bytes', String(this.logMaxBytes),
+      '--log-max-files', String(this.logMaxFiles),
+      '--memory-cgroup', cgroupDir('memory', config.cgroupsPath),
+      '--start', start ? '1' : '0',
+      ...(overlay ? ['--overlay-target', resolve(options.overlay!.target), '--overlay-options', overlay.options, '--overlay-cwd', overlay.cwd] : []),
+    ]);
+    const handshake = await handshakeDone;
     child.unref();
     const ok = /^OK (\d+)/.exec(handshake);
     if (!ok) {

@@ -12,6 +12,19 @@
  *     container's init (re-parented to us when runc create exits) and writes its exit status as JSON
  *     to the exit file (atomically). Survives its parent being killed (we run in our own session).
  *
+ *     With --runc-fallback BIN: runc is exec'd from BIN when --runc cannot be (e.g. a gone hold-runc copy).
+ *     With --shim-log FILE: our own diagnostics go to FILE (stderr is redirected there first).
+ *
+ *   stratus-shim warm
+ *     A shim spawned ahead of need: reads the arguments of `run` from stdin, one per line, ended by an empty
+ *     line, then is that `run`. EOF before the empty line (the agent went away): exits without doing anything.
+ *     The agent keeps one waiting, so a container start costs it a write instead of a fork of its process.
+ *
+ *   stratus-shim hold-runc BIN
+ *     Copies the runc binary BIN into a sealed memfd, prints its path (/proc/<pid>/fd/<n>) and keeps it open
+ *     until stdin reaches EOF. runc 1.1 copies its own binary into a memfd at every `runc init` (CVE-2019-5736)
+ *     unless it already runs from a sealed one; run from this copy, it skips that ≈ 10 MB copy per container.
+ *
  *   stratus-shim tty --socket PATH --pid-file FILE -- RUNC_ARGV...
  *     For `runc exec -d -t --console-socket PATH --pid-file FILE ...`: receives the pty master,
  *     copies stdin -> pty and pty -> stdout, reads "<rows> <cols>\n" resize lines from fd 3 (if open),
@@ -26,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -209,7 +223,7 @@ static void write_exit_file(const char *path, int status, int oom) {
 }
 
 static int run_mode(int argc, char **argv) {
-  const char *runc = "runc", *root = NULL, *bundle = NULL, *id = NULL, *log_path = NULL;
+  const char *runc = "runc", *runc_fallback = NULL, *shim_log = NULL, *root = NULL, *bundle = NULL, *id = NULL, *log_path = NULL;
   const char *exit_file = NULL, *memory_cgroup = NULL;
   const char *overlay_target = NULL, *overlay_options = NULL, *overlay_cwd = NULL;
   long long max_bytes = 10 * 1024 * 1024;
@@ -217,6 +231,8 @@ static int run_mode(int argc, char **argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--runc")) runc = v;
+    else if (!strcmp(k, "--runc-fallback")) runc_fallback = v;
+    else if (!strcmp(k, "--shim-log")) shim_log = v;
     else if (!strcmp(k, "--root")) root = v;
     else if (!strcmp(k, "--bundle")) bundle = v;
     else if (!strcmp(k, "--id")) id = v;
@@ -229,6 +245,13 @@ static int run_mode(int argc, char **argv) {
     else if (!strcmp(k, "--overlay-target")) overlay_target = v;
     else if (!strcmp(k, "--overlay-options")) overlay_options = v;
     else if (!strcmp(k, "--overlay-cwd")) overlay_cwd = v;
+  }
+  if (shim_log) {
+    int fd = open(shim_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd >= 0) {
+      dup2(fd, 2);
+      close(fd);
+    }
   }
   if (!root || !bundle || !id || !log_path || !exit_file) {
     dprintf(1, "ERR stratus-shim run: missing --root, --bundle, --id, --log or --exit-file\n");
@@ -275,13 +298,17 @@ static int run_mode(int argc, char **argv) {
     dup2(out[1], 1);
     dup2(err[1], 2);
     /* `run -d` is create+start in one runc process (one Go start-up less) when no gap is needed. */
-    if (start)
-      execlp(runc, runc, "--root", root, "--log", runc_log, "run", "-d", "--bundle", bundle, "--pid-file", pid_file,
-             id, (char *)NULL);
-    else
-      execlp(runc, runc, "--root", root, "--log", runc_log, "create", "--bundle", bundle, "--pid-file", pid_file,
-             id, (char *)NULL);
-    dprintf(2, "exec %s: %s\n", runc, strerror(errno));
+    char *args[] = {(char *)runc, "--root", (char *)root, "--log", runc_log, start ? "run" : "create", start ? "-d" : "--bundle",
+                    start ? "--bundle" : (char *)bundle, start ? (char *)bundle : "--pid-file", start ? "--pid-file" : pid_file,
+                    start ? pid_file : (char *)id, start ? (char *)id : NULL, NULL};
+    /* `run -d` is create+start in one runc process (one Go start-up less) when no gap is needed. */
+    execvp(runc, args);
+    int err_no = errno;
+    if (runc_fallback) {
+      args[0] = (char *)runc_fallback;
+      execvp(runc_fallback, args);
+    }
+    dprintf(2, "exec %s: %s\n", runc, strerror(err_no));
     _exit(127);
   }
   close(out[1]);
@@ -499,9 +526,73 @@ static int tty_mode(int argc, char **argv) {
   return exit_code_of(proc_status);
 }
 
+/* ---------------------------------------------------------------- warm: run's arguments from stdin */
+
+static int warm_mode(void) {
+  static char buf[65536];
+  size_t len = 0;
+  for (;;) {
+    if (len >= 2 && buf[len - 1] == '\n' && buf[len - 2] == '\n') break;
+    if (len == 1 && buf[0] == '\n') break;
+    if (len >= sizeof buf - 1) return 2;
+    ssize_t n = read(0, buf + len, sizeof buf - 1 - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0; /* the agent went away before using us */
+    len += (size_t)n;
+  }
+  buf[len] = 0;
+  char *args[512];
+  int argc = 0;
+  args[argc++] = "stratus-shim";
+  args[argc++] = "run";
+  for (char *line = buf; *line && *line != '\n' && argc < 510; ) {
+    char *nl = strchr(line, '\n');
+    *nl = 0;
+    args[argc++] = line;
+    line = nl + 1;
+  }
+  args[argc] = NULL;
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (devnull >= 0) dup2(devnull, 0);
+  return run_mode(argc, args);
+}
+
+/* ---------------------------------------------------------------- hold-runc: a sealed copy of runc */
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+static int hold_runc_mode(int argc, char **argv) {
+  if (argc < 3) {
+    dprintf(2, "usage: stratus-shim hold-runc BIN\n");
+    return 2;
+  }
+  int src = open(argv[2], O_RDONLY | O_CLOEXEC);
+  if (src < 0) die("open runc");
+  int fd = memfd_create("runc", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (fd < 0 && errno == EINVAL) fd = memfd_create("runc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) die("memfd_create");
+  static char buf[1 << 16];
+  ssize_t n;
+  while ((n = read(src, buf, sizeof buf)) > 0) write_all(fd, buf, (size_t)n);
+  if (n < 0) die("read runc");
+  close(src);
+  if (fchmod(fd, 0755) < 0) die("fchmod");
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) die("seal");
+  dprintf(1, "/proc/%d/fd/%d\n", getpid(), fd);
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  dup2(devnull, 1);
+  while (read(0, buf, sizeof buf) > 0) {
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "run")) return run_mode(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "warm")) return warm_mode();
+  if (argc >= 2 && !strcmp(argv[1], "hold-runc")) return hold_runc_mode(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "tty")) return tty_mode(argc, argv);
-  dprintf(2, "usage: stratus-shim run|tty ... (see the comment at the top of stratus-shim.c)\n");
+  dprintf(2, "usage: stratus-shim run|warm|hold-runc|tty ... (see the comment at the top of stratus-shim.c)\n");
   return 125;
 }
