@@ -520,7 +520,8 @@ export class PodWorkers {
     try {
       await this.createAndStart(pod, spec, kind, attempt, sandboxReady, requeue);
     } finally {
-      started();
+      // A start ends with the pod's status write: background work (pool refills, events) waits for it too.
+      this.afterStatus(pod.metadata!.uid!, started);
     }
   }
 
