@@ -139,7 +139,10 @@ export class NodeAgent {
     this.nodeName = options.nodeName;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'agent', node: options.nodeName });
     this.paths = new PodPaths(options.root);
-    this.runtime = new ContainerRuntime({ root: this.paths.runtimeDir, ...(options.runcPath ? { runcPath: options.runcPath } : {}) });
+    this.runtime = new ContainerRuntime({
+      root: this.paths.runtimeDir, ...(options.runcPath ? { runcPath: options.runcPath } : {}),
+      backgroundGate: () => this.workers?.whenStartsIdle() ?? Promise.resolve(),
+    });
     this.images = new ImageStore({ root: this.paths.imagesRoot });
     this.cache = new ContainerCache(this.runtime);
     // Events wait (at most a second) until no pod start is in flight: a burst of starts is not slowed by them.

@@ -34,6 +34,8 @@ export interface ContainerRuntimeOptions {
   logMaxBytes?: number;
   /** Log files kept per container, the current one included (default 5). */
   logMaxFiles?: number;
+  /** Awaited before background work such as forking the next waiting shim, e.g. until no pod start is in flight. */
+  backgroundGate?: () => Promise<void>;
 }
 
 export interface CreateOptions {
@@ -115,6 +117,7 @@ export class ContainerRuntime {
   readonly runcRoot: string;
   readonly containersDir: string;
   private readonly runc: string;
+  private readonly backgroundGate: (() => Promise<void>) | undefined;
   private readonly logMaxBytes: number;
   private readonly logMaxFiles: number;
 
@@ -123,6 +126,7 @@ export class ContainerRuntime {
     this.runcRoot = join(options.root, 'runc');
     this.containersDir = join(options.root, 'containers');
     this.runc = options.runcPath ?? 'runc';
+    this.backgroundGate = options.backgroundGate;
     this.logMaxBytes = options.logMaxBytes ?? 10 * 1024 * 1024;
     this.logMaxFiles = options.logMaxFiles ?? 5;
   }
@@ -135,7 +139,7 @@ export class ContainerRuntime {
   private shims: ShimLauncher | undefined;
 
   private launcher(shim: string): ShimLauncher {
-    this.shims ??= new ShimLauncher(shim, this.runc);
+    this.shims ??= new ShimLauncher(shim, this.runc, this.backgroundGate);
     return this.shims;
   }
 

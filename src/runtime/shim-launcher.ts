@@ -1,7 +1,7 @@
 // Starts the per-container shims of a runtime cheaply (see `warm` and `hold-runc` in shim/stratus-shim.c):
 // - one shim is kept waiting for its arguments, so a container start costs the agent a pipe write instead of a
 //   fork of its large process (≈ 2.5 ms from spawn() to the shim running, ≈ 2 ms of it blocking the event loop);
-//   its replacement is forked while the used one runs runc, when the agent has nothing else to do;
+//   its replacement is forked later, when the caller's gate says the node is not busy starting pods;
 // - runc is exec'd from a sealed memfd copy held by a small process, which spares runc 1.1 its own ≈ 10 MB copy
 //   of itself at every container start (≈ 1.5 ms). Until that copy is ready, or if it is gone, runc itself runs.
 // Both helpers exit when their stdin closes, so an agent that is killed leaves none of them behind.
@@ -23,7 +23,10 @@ export class ShimLauncher {
   private heldRunc: string | undefined;
   private closed = false;
 
-  constructor(private readonly shim: string, private readonly runc: string) {}
+  private filling = false;
+
+  /** `gate`: awaited before the next waiting shim is forked (the fork blocks the agent's event loop ≈ 2 ms). */
+  constructor(private readonly shim: string, private readonly runc: string, private readonly gate?: () => Promise<void>) {}
 
   /** The runc to exec: the held sealed copy once it is ready (asked for on the first call), else runc itself. */
   runcBinary(): string {
@@ -51,8 +54,7 @@ export class ShimLauncher {
       child.stdout!.on('close', () => resolve(out));
       child.on('error', reject);
     });
-    // The replacement is forked while this shim runs runc (the agent only waits meanwhile).
-    if (!this.closed) setImmediate(() => this.fillWarm());
+    this.scheduleFill();
     return { child, handshake };
   }
 
@@ -71,6 +73,18 @@ export class ShimLauncher {
       if (child.exitCode === null && child.signalCode === null && child.stdin?.writable) return child;
     }
     return undefined;
+  }
+
+  /** The replacement is forked once the gate opens (without one, at once: the agent only waits meanwhile). */
+  private scheduleFill(): void {
+    if (this.filling || this.closed) return;
+    this.filling = true;
+    void (this.gate?.() ?? new Promise<void>((resolve) => setImmediate(resolve)))
+      .catch(() => undefined)
+      .then(() => {
+        this.filling = false;
+        this.fillWarm();
+      });
   }
 
   private fillWarm(): void {
