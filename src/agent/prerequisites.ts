@@ -33,6 +33,7 @@ export async function checkPrerequisites(options: { runcPath?: string; cniBinDir
     { ok: await runs('ip', ['-V']), what: 'ip (iproute2)', fix: 'apt-get install iproute2' },
     { ok: await runs('iptables', ['--version']), what: 'iptables', fix: 'apt-get install iptables' },
     { ok: await runs('unshare', ['--version']), what: 'unshare (util-linux)', fix: 'apt-get install util-linux' },
+    { ok: await runs('chrt', ['--version']), what: 'chrt (util-linux), for idle-priority sandbox refills', fix: 'apt-get install util-linux' },
     { ok: await runs('cc', ['--version']), what: 'a C compiler for the container shim', fix: 'apt-get install gcc' },
     { ok: /\toverlay$/m.test(filesystems), what: 'overlayfs in the kernel', fix: 'modprobe overlay' },
   ];
