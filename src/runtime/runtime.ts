@@ -192,8 +192,9 @@ export class ContainerRuntime {
 
     const launchedAt = new Date().toISOString();
     const overlay = options.overlay ? overlayOptions(options.overlay) : undefined;
-    const { child, handshake: handshakeDone } = this.launcher(shim).launch([
-      '--runc', this.launcher(shim).runcBinary(),
+    const launcher = this.launcher(shim);
+    const { child, handshake: handshakeDone } = launcher.launch([
+      '--runc', launcher.runcBinary(),
       '--runc-fallback', this.runc,
       '--shim-log', join(bundle, 'shim.log'),
       '--root', this.runcRoot,
