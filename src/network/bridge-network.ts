@@ -6,7 +6,7 @@
 // `mtu: 1450` here for the overlay; nothing in this file needs to change for that beyond the MTU.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../runtime/state-files.js';
 import {
@@ -371,8 +371,9 @@ export class BridgeNetwork {
         ...(options.cniArgs ? { cniArgs: options.cniArgs } : {}),
       };
       // The pod's record first: a crash in between leaves a pool record whose pieces knownAttachments() skips.
+      // Its removal is off the pod's start path (thread pool, not awaited).
       await this.writeRecord(record);
-      rmSync(this.recordPath(entry.podId), { force: true });
+      void rm(this.recordPath(entry.podId), { force: true }).catch(() => undefined);
       return { ...this.attachment(record), poolId: entry.podId };
     } finally {
       this.poolPending.delete(entry.podId);
