@@ -198,7 +198,10 @@ async function main(): Promise<void> {
   // For reference: runc exec'd from the sealed copy the agent uses (runc then skips copying itself at init).
   const launcher = new ShimLauncher(await ensureShimBinary(), 'runc');
   let sealedRunc = launcher.runcBinary();
-  for (let i = 0; i < 100 && sealedRunc === 'runc'; i++) await new Promise((r) => setTimeout(r, 20)).then(() => (sealedRunc = launcher.runcBinary()));
+  for (let i = 0; i < 100 && sealedRunc === 'runc'; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    sealedRunc = launcher.runcBinary();
+  }
   const sealedSeq: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) sealedSeq.push(await bareRun(`sealed-seq-${i}`, bundleOf.get(`sealed-seq-${i}`)!, sealedRunc));
   launcher.close();

@@ -141,14 +141,14 @@ export class NodeAgent {
     this.paths = new PodPaths(options.root);
     this.runtime = new ContainerRuntime({
       root: this.paths.runtimeDir, ...(options.runcPath ? { runcPath: options.runcPath } : {}),
-      backgroundGate: () => this.workers?.whenStartsIdle() ?? Promise.resolve(),
+      backgroundGate: () => this.startsIdle(),
     });
     this.images = new ImageStore({ root: this.paths.imagesRoot });
     this.cache = new ContainerCache(this.runtime);
     // Events wait (at most a second) until no pod start is in flight: a burst of starts is not slowed by them.
     this.recorder = new EventRecorder(options.client, {
       component: 'kubelet', host: options.nodeName, logger: this.logger,
-      gate: () => Promise.race([this.workers?.whenStartsIdle() ?? Promise.resolve(), delay(EVENT_DEFER_MAX_MS)]),
+      gate: () => Promise.race([this.startsIdle(), delay(EVENT_DEFER_MAX_MS)]),
     });
     this.probes = new ProbeManager({
       onChange: (key) => this.controller?.enqueue(key),
@@ -207,7 +207,7 @@ export class NodeAgent {
       makePoolNetns: async (poolId, netnsPath) => {
         await createPodNamespaces(this.paths.poolNamespacesDir(poolId), undefined, netnsPath, { lowPriority: true });
       },
-      poolRefillGate: () => this.workers.whenStartsIdle(),
+      poolRefillGate: () => this.startsIdle(),
       ...(o.cniBinDir ? { cniBinDir: o.cniBinDir } : {}),
     });
     this.logger.info({ podCidr: this.podCidr, hostIP: this.hostIP }, 'node registered');
@@ -311,6 +311,11 @@ export class NodeAgent {
     for (const id of await this.images.rootfsIds()) await this.images.removeRootfs(id).catch(() => undefined);
     await this.network?.destroy().catch(() => undefined);
     await this.runtime.removeCgroup(this.options.cgroupParent ?? `/stratus/${this.nodeName}`).catch(() => undefined);
+  }
+
+  /** Resolves once no pod start is in flight: what background work (refills, shim forks, events) waits for. */
+  private startsIdle(): Promise<void> {
+    return this.workers?.whenStartsIdle() ?? Promise.resolve();
   }
 
   /** The pod worker's reconcile, for a pod key (namespace/name), e.g. after an external change. */

@@ -129,7 +129,7 @@ export class PodWorkers {
   /** Loads what a previous run left: pod records on disk and pod identities on containers. */
   async loadKnown(): Promise<void> {
     for (const uid of await readdir(this.d.paths.podsDir).catch(() => [] as string[])) {
-      const rec = await readJson<PodRecord>(this.d.paths.podRecord(uid));
+      const rec = readJsonFile<PodRecord>(this.d.paths.podRecord(uid));
       this.known.set(uid, rec ?? { uid, namespace: '', name: '' });
     }
     for (const c of this.d.cache.all()) {
@@ -896,9 +896,6 @@ function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
-  return readJsonFile<T>(path);
-}
 
 export async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);

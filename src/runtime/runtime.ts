@@ -100,10 +100,6 @@ function isAlive(pid: number | undefined): boolean {
   }
 }
 
-function readJson<T>(path: string): T | undefined {
-  return readJsonFile<T>(path);
-}
-
 function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2));
 }
@@ -232,7 +228,7 @@ export class ContainerRuntime {
     await this.runcCmd(['start', id]);
     meta.startedAt = startedAt;
     writeJsonAtomic(join(this.bundleDir(id), 'stratus.json'), meta);
-    const exit = readJson<ExitRecord>(join(this.bundleDir(id), 'exit.json'));
+    const exit = readJsonFile<ExitRecord>(join(this.bundleDir(id), 'exit.json'));
     if (exit) return this.exitedStatus(meta, exit);
     return { ...this.baseStatus(meta), state: 'running', ...(meta.initPid ? { pid: meta.initPid } : {}) };
   }
@@ -267,7 +263,7 @@ export class ContainerRuntime {
   /** Force-deletes the container and removes its bundle and logs. Idempotent. */
   async remove(id: string, options: { keepLogs?: boolean } = {}): Promise<void> {
     const link = this.bundleDir(id);
-    const meta = readJson<ContainerMeta>(join(link, 'stratus.json'));
+    const meta = readJsonFile<ContainerMeta>(join(link, 'stratus.json'));
     await this.runcCmd(['delete', '--force', id]).catch((err: RuntimeError) => {
       if (!/does not exist|not exist/.test(err.message)) throw err;
     });
@@ -295,7 +291,7 @@ export class ContainerRuntime {
     const runcStates = await this.runcStates();
     const out: ContainerStatus[] = [];
     for (const id of ids) {
-      const meta = readJson<ContainerMeta>(join(this.containersDir, id, 'stratus.json'));
+      const meta = readJsonFile<ContainerMeta>(join(this.containersDir, id, 'stratus.json'));
       if (meta) out.push(await this.statusFrom(meta, runcStates));
     }
     return out;
@@ -309,7 +305,7 @@ export class ContainerRuntime {
   /** Cheap exit check (one stat, no runc call), e.g. for readLogs' isFinished while following. */
   async hasExited(id: string): Promise<boolean> {
     if (existsNow(join(this.bundleDir(id), 'exit.json'))) return true;
-    const meta = readJson<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
+    const meta = readJsonFile<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
     return !meta || !isAlive(meta.shimPid);
   }
 
@@ -438,7 +434,7 @@ export class ContainerRuntime {
     const bundle = this.bundleDir(meta.id);
     const base = this.baseStatus(meta);
     const exited = (exit: ExitRecord) => this.exitedStatus(meta, exit);
-    let exit = readJson<ExitRecord>(join(bundle, 'exit.json'));
+    let exit = readJsonFile<ExitRecord>(join(bundle, 'exit.json'));
     if (exit) return exited(exit);
     const rs = runcStates.get(meta.id);
     if (rs && (rs.status === 'running' || rs.status === 'paused')) {
@@ -448,7 +444,7 @@ export class ContainerRuntime {
     // Stopped (or gone) without an exit record: the shim is about to write it, or it died.
     for (let i = 0; i < 40 && isAlive(meta.shimPid); i++) {
       await sleep(50);
-      exit = readJson<ExitRecord>(join(bundle, 'exit.json'));
+      exit = readJsonFile<ExitRecord>(join(bundle, 'exit.json'));
       if (exit) return exited(exit);
     }
     if (!rs && !meta.shimPid) return { ...base, state: 'unknown', reason: 'NotCreated' };
@@ -456,7 +452,7 @@ export class ContainerRuntime {
   }
 
   private async meta(id: string): Promise<ContainerMeta> {
-    const meta = readJson<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
+    const meta = readJsonFile<ContainerMeta>(join(this.bundleDir(id), 'stratus.json'));
     if (!meta) throw new RuntimeError('NotFound', `container ${id} not found under ${this.root}`);
     return meta;
   }

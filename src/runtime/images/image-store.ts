@@ -239,7 +239,7 @@ export class ImageStore {
       const dir = path.join(this.rootfsDir, containerId);
       const merged = path.join(dir, 'merged');
       const metaPath = path.join(dir, 'rootfs.json');
-      const existing = await readJson<RootfsMeta>(metaPath);
+      const existing = readJsonFile<RootfsMeta>(metaPath);
       if (existing && existing.digest !== info.digest) {
         throw new ImageError('RootfsConflict', `container ${containerId} already has a root filesystem from image "${existing.image}"; clean it up before reusing the id`, image);
       }
@@ -376,7 +376,7 @@ export class ImageStore {
     }
     await this.shared(this.unpacks, layer.digest, async () => {
       const metaFile = path.join(this.layerDir(layer.digest), 'layer.json');
-      const existing = await readJson<LayerMeta>(metaFile);
+      const existing = readJsonFile<LayerMeta>(metaFile);
       if (existing) return existing;
       event('extracting', layer.size);
       const tmp = await this.tempDir();
@@ -408,7 +408,7 @@ export class ImageStore {
   private async lowerDirsFor(info: ImageInfo): Promise<string[]> {
     const dirs: string[] = [];
     for (const layer of [...info.layers].reverse()) {
-      const meta = await readJson<LayerMeta>(path.join(this.layerDir(layer.digest), 'layer.json'));
+      const meta = readJsonFile<LayerMeta>(path.join(this.layerDir(layer.digest), 'layer.json'));
       if (!meta) throw new ImageError('NotPresent', `layer ${layer.digest} of image "${info.reference}" is missing; pull the image again`, info.reference);
       dirs.push(path.join(this.layerDir(layer.digest), 'fs'));
       if (meta.rootOpaque) break;
@@ -428,8 +428,8 @@ export class ImageStore {
   }
 
   private async findRecord(ref: ImageReference): Promise<ImageRecord | undefined> {
-    if (!ref.digest) return readJson<ImageRecord>(this.recordPath(canonicalReference(ref)));
-    const exact = await readJson<ImageRecord>(this.recordPath(canonicalReference({ registry: ref.registry, repository: ref.repository, digest: ref.digest })));
+    if (!ref.digest) return readJsonFile<ImageRecord>(this.recordPath(canonicalReference(ref)));
+    const exact = readJsonFile<ImageRecord>(this.recordPath(canonicalReference({ registry: ref.registry, repository: ref.repository, digest: ref.digest })));
     if (exact) return exact;
     return (await this.records()).find((r) => r.registry === ref.registry && r.repositoryPath === ref.repository
       && (r.digest === ref.digest || r.indexDigest === ref.digest));
@@ -440,7 +440,7 @@ export class ImageStore {
     const out: ImageRecord[] = [];
     for (const name of await listDir(dir)) {
       if (!name.endsWith('.json')) continue;
-      const r = await readJson<ImageRecord>(path.join(dir, name));
+      const r = readJsonFile<ImageRecord>(path.join(dir, name));
       if (r?.version === 1) out.push(r);
     }
     return out;
@@ -449,7 +449,7 @@ export class ImageStore {
   private async rootfsMetas(): Promise<RootfsMeta[]> {
     const out: RootfsMeta[] = [];
     for (const id of await listDir(this.rootfsDir)) {
-      const m = await readJson<RootfsMeta>(path.join(this.rootfsDir, id, 'rootfs.json'));
+      const m = readJsonFile<RootfsMeta>(path.join(this.rootfsDir, id, 'rootfs.json'));
       if (m) out.push(m);
     }
     return out;
@@ -571,10 +571,6 @@ async function listDir(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  return readJsonFile<T>(file);
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
