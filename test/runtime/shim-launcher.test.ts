@@ -104,6 +104,26 @@ test('a container starts through the fallback runc when the held copy cannot be 
   }
 });
 
+test('without any runc to exec, the hand-shake names both binaries and what to install', asRoot, async () => {
+  const bundle = join(dir, 'no-runc');
+  mkdirSync(bundle, { recursive: true });
+  const launcher = new ShimLauncher(shim, 'runc');
+  try {
+    const { handshake } = launcher.launch([
+      '--runc', '/nonexistent/held-runc', '--runc-fallback', '/nonexistent/runc', '--shim-log', join(bundle, 'shim.log'),
+      '--root', join(bundle, 'state'), '--bundle', bundle, '--id', 'no-runc', '--log', join(bundle, 'c.log'),
+      '--exit-file', join(bundle, 'exit.json'), '--start', '1',
+    ]);
+    const answer = await handshake;
+    assert.match(answer, /^ERR runc run exited 127: /);
+    assert.match(answer, /\/nonexistent\/held-runc: No such file or directory/);
+    assert.match(answer, /\/nonexistent\/runc: No such file or directory/);
+    assert.match(answer, /apt-get install runc/);
+  } finally {
+    launcher.close();
+  }
+});
+
 test('a killed agent leaves neither the waiting shim nor the holder behind', asRoot, async () => {
   const module = fileURLToPath(new URL('../../src/runtime/shim-launcher.js', import.meta.url));
   const script = `

@@ -307,8 +307,11 @@ static int run_mode(int argc, char **argv) {
     if (runc_fallback) {
       args[0] = (char *)runc_fallback;
       execvp(runc_fallback, args);
+      dprintf(2, "exec %s: %s; exec %s: %s (is runc installed? apt-get install runc)\n", runc, strerror(err_no),
+              runc_fallback, strerror(errno));
+    } else {
+      dprintf(2, "exec %s: %s (is runc installed? apt-get install runc)\n", runc, strerror(err_no));
     }
-    dprintf(2, "exec %s: %s\n", runc, strerror(err_no));
     _exit(127);
   }
   close(out[1]);
